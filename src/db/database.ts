@@ -1,0 +1,109 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import pg from 'pg';
+import { invalid } from '../core/errors.js';
+import * as m0001 from './migrations/0001_tracking.js';
+import type { DB } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * The metadata store. The same code runs on both dialects; what differs is described here once.
+ * `sqlite` is the raw better-sqlite3 handle, for the few hot paths that use cached prepared statements.
+ */
+export interface Database {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  sqlite: BetterSqlite3.Database | null;
+  url: string;
+  close(): Promise<void>;
+}
+
+const migrations = (dialect: Dialect): Record<string, Migration> => ({
+  '0001_tracking': { up: (db) => m0001.up(db, dialect) },
+});
+
+/** Parses `sqlite:path`, `sqlite:///abs/path`, a bare file path, or `postgres(ql)://...`. */
+export function parseDatabaseUrl(url: string): { dialect: Dialect; target: string } {
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
+  if (url.startsWith('sqlite://')) return { dialect: 'sqlite', target: url.slice('sqlite://'.length) || ':memory:' };
+  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', target: url.slice('sqlite:'.length) || ':memory:' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw invalid(`Unsupported database URL "${url}": use sqlite:<path> or postgres://user@host:port/db.`);
+  }
+  return { dialect: 'sqlite', target: url };
+}
+
+export interface OpenOptions {
+  /** PostgreSQL schema to use (created if missing); tests use one schema each. */
+  pgSchema?: string;
+  pgPoolSize?: number;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  const { dialect, target } = parseDatabaseUrl(url);
+  let database: Database;
+  if (dialect === 'sqlite') {
+    if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
+    const handle = new BetterSqlite3(target);
+    // WAL with synchronous=NORMAL: a commit survives a crash of the process (kill -9); only an OS crash can
+    // lose the last transactions. busy_timeout covers another process (the CLI, a second server) holding the lock.
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('busy_timeout = 10000');
+    handle.pragma('cache_size = -65536');
+    handle.pragma('temp_store = MEMORY');
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+    database = {
+      db,
+      dialect,
+      sqlite: handle,
+      url,
+      close: async () => {
+        handle.pragma('optimize');
+        await db.destroy();
+      },
+    };
+  } else {
+    const pool = new pg.Pool({
+      connectionString: target,
+      max: options.pgPoolSize ?? 10,
+      // bigint and numeric columns hold epoch milliseconds and counts: plain JS numbers are exact for them.
+      types: {
+        getTypeParser: ((oid: number, format?: string) => {
+          if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+          return pg.types.getTypeParser(oid, format as 'text');
+        }) as typeof pg.types.getTypeParser,
+      },
+      ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+    });
+    if (options.pgSchema) {
+      const client = await pool.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
+      } finally {
+        client.release();
+      }
+    }
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    database = { db, dialect, sqlite: null, url, close: () => db.destroy() };
+  }
+  await migrate(database);
+  return database;
+}
+
+async function migrate(database: Database): Promise<void> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations(database.dialect) },
+    migrationTableName: 'slipway_migrations',
+    migrationLockTableName: 'slipway_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,114 @@
+import type { Generated } from 'kysely';
+
+/** Row types of every table. Times are UTC epoch milliseconds. Booleans are stored as 0/1 on both dialects. */
+export interface DB {
+  experiments: ExperimentRow;
+  experiment_tags: KeyValueRow & { experiment_id: number };
+  runs: RunRow;
+  params: KeyValueRow & { run_uuid: string };
+  tags: KeyValueRow & { run_uuid: string };
+  metrics: MetricRow;
+  latest_metrics: MetricRow;
+  datasets: DatasetRow;
+  run_inputs: { run_uuid: string; dataset_uuid: string; tags: string };
+  run_model_inputs: { run_uuid: string; model_id: string };
+  run_outputs: { run_uuid: string; model_id: string; step: number };
+  logged_models: LoggedModelRow;
+  logged_model_params: KeyValueRow & { model_id: string };
+  logged_model_tags: KeyValueRow & { model_id: string };
+  logged_model_metrics: LoggedModelMetricRow;
+  api_tokens: ApiTokenRow;
+  audit_log: AuditRow;
+}
+
+export interface KeyValueRow {
+  key: string;
+  value: string;
+}
+
+export interface ExperimentRow {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: 'active' | 'deleted';
+  creation_time: number;
+  last_update_time: number;
+  deleted_time: number | null;
+}
+
+export interface RunRow {
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: 'active' | 'deleted';
+  artifact_uri: string;
+  deleted_time: number | null;
+}
+
+export interface MetricRow {
+  run_uuid: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+}
+
+export interface DatasetRow {
+  dataset_uuid: string;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface LoggedModelRow {
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  status: string;
+  status_message: string | null;
+  lifecycle_stage: 'active' | 'deleted';
+  model_type: string | null;
+  source_run_id: string | null;
+}
+
+export interface LoggedModelMetricRow extends MetricRow {
+  model_id: string;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
+export interface ApiTokenRow {
+  token_id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  prefix: string;
+  created_at: number;
+  created_by: string;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  expires_at: number | null;
+}
+
+export interface AuditRow {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  before: string | null;
+  after: string | null;
+}
