@@ -1,0 +1,62 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TokenVerifier } from '../access/tokens.js';
+import { registerAccessRoutes } from '../access/routes.js';
+import type { ArtifactStore } from '../artifacts/store.js';
+import type { Database } from '../db/database.js';
+import { registerMlflowRoutes } from '../mlflow/routes.js';
+import { registerTrackingRoutes } from '../tracking/routes.js';
+import { VERSION } from '../version.js';
+import { registerAuth } from './auth.js';
+import { sendError, sendNotFound } from './errors.js';
+
+export interface AppContext {
+  database: Database;
+  artifacts: ArtifactStore;
+  auth: boolean;
+  verifier: TokenVerifier;
+}
+
+export type App = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface BuildAppOptions {
+  database: Database;
+  artifacts: ArtifactStore;
+  auth: boolean;
+  logger?: boolean | { level: string };
+}
+
+/** Assembles the HTTP server: auth, error mapping, OpenAPI and every domain's routes. Does not listen. */
+export async function buildApp(options: BuildAppOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // log-batch with 100 params of 6000 characters and 100 tags of 8000 is ~1.5 MB: leave room above it.
+    bodyLimit: 16 * 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    disableRequestLogging: true,
+    routerOptions: { maxParamLength: 2000 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+  app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
+  const verifier = registerAuth(app, options.database, options.auth);
+  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier };
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Slipway API', version: VERSION, description: 'Native API of Slipway. MLflow clients use /api/2.0/mlflow/... instead.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.get('/health', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('OK'));
+  app.get('/version', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send(VERSION));
+  app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (api) => registerTrackingRoutes(api as App, ctx), { prefix: '/api/v1' });
+  await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
+  await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ArtifactStore } from '../artifacts/store.js';
+import type { App } from './app.js';
+
+const MIME: Record<string, string> = {
+  json: 'application/json',
+  txt: 'text/plain; charset=utf-8',
+  log: 'text/plain; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  yaml: 'text/yaml; charset=utf-8',
+  yml: 'text/yaml; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+};
+
+const mimeOf = (path: string): string => MIME[path.slice(path.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';
+
+/**
+ * Lets the routes registered in `app` (an encapsulated plugin) read request bodies as raw streams of any
+ * content type, so uploads flow to the store without being buffered.
+ */
+export function acceptRawBodies(app: App): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+}
+
+/** Streams the upload in `request` to the store. */
+export async function receiveArtifact(store: ArtifactStore, path: string, request: FastifyRequest): Promise<{ size: number }> {
+  return store.put(path, request.raw);
+}
+
+/** Streams a stored file to the client. Text files are not rendered inline by browsers to keep HTML inert. */
+export async function sendArtifact(store: ArtifactStore, path: string, reply: FastifyReply): Promise<FastifyReply> {
+  const { stream, size } = await store.get(path);
+  const type = mimeOf(path);
+  reply.header('content-length', size).header('x-content-type-options', 'nosniff');
+  if (type.startsWith('text/html') || type === 'image/svg+xml') reply.header('content-security-policy', "default-src 'none'; sandbox");
+  return reply.type(type).send(stream);
+}
