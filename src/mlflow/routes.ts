@@ -1,4 +1,45 @@
 import type { App, AppContext } from '../server/app.js';
+import { registerArtifactService, registerGetArtifactRoute, registerRunArtifactRoutes } from './artifacts.js';
+import { registerExperimentRoutes } from './experiments.js';
+import { registerLoggedModelFileRoute, registerLoggedModelRoutes } from './logged-models.js';
+import { registerLoggingRoutes } from './logging.js';
+import { registerMetricRoutes } from './metrics.js';
+import { parseJsonBody } from './request.js';
+import { registerRunRoutes } from './runs.js';
 
-/** MLflow REST API 2.0 compatibility: a thin translation onto tracking. */
-export async function registerMlflowRoutes(_app: App, _ctx: AppContext): Promise<void> {}
+/** MLflow serves every endpoint under both; the UI uses /ajax-api. */
+const BASES = ['/api/2.0', '/ajax-api/2.0'] as const;
+
+/**
+ * MLflow REST API 2.0 compatibility: a thin translation onto tracking. Errors thrown here are rendered in MLflow's
+ * `{error_code, message}` shape by the app's error handler (it recognises the /api/2.0 and /ajax-api/2.0 paths).
+ */
+export async function registerMlflowRoutes(app: App, ctx: AppContext): Promise<void> {
+  // MLflow reads request bodies as JSON whatever their content type (`get_json(force=True)`), an empty body as {}.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  for (const base of BASES) {
+    await app.register(
+      async (api) => {
+        const mlflow = api as App;
+        registerExperimentRoutes(mlflow, ctx);
+        registerRunRoutes(mlflow, ctx);
+        registerLoggingRoutes(mlflow, ctx);
+        registerMetricRoutes(mlflow, ctx);
+        registerRunArtifactRoutes(mlflow, ctx);
+        registerLoggedModelRoutes(mlflow, ctx);
+        if (base === '/ajax-api/2.0') registerLoggedModelFileRoute(mlflow, ctx);
+      },
+      { prefix: `${base}/mlflow` },
+    );
+    await app.register(async (api) => registerArtifactService(api as App, ctx), { prefix: `${base}/mlflow-artifacts` });
+  }
+  registerGetArtifactRoute(app, ctx);
+}

@@ -17,6 +17,8 @@ export interface GcOptions {
   /** Only these experiments / runs (they must be deleted). */
   experimentIds?: string[];
   runIds?: string[];
+  /** Report what would be removed, remove nothing. */
+  dryRun?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -57,17 +59,28 @@ export async function collectGarbage(db: Kysely<DB>, actor: Actor, artifacts: Ar
   );
   const models = opts.runIds && !opts.experimentIds ? [] : await modelQ.execute();
 
+  if (opts.dryRun) {
+    return {
+      experiments: experiments.map((e) => String(e.experiment_id)),
+      runs: runs.map((r) => r.run_uuid),
+      loggedModels: models.map((m) => m.model_id),
+      skippedArtifacts: [],
+    };
+  }
   const result: GcResult = { experiments: [], runs: [], loggedModels: [], skippedArtifacts: [] };
   const total = runs.length + models.length + experiments.length;
   let done = 0;
-  const removeArtifacts = async (uri: string, strip: RegExp) => {
+  // Runs and models own the folder above their `.../artifacts` URI; an experiment owns its whole root.
+  const removeArtifacts = async (uri: string) => {
     const path = proxiedArtifactPath(uri);
-    if (path === null) result.skippedArtifacts.push(uri);
-    else await artifacts.delete(path.replace(strip, ''));
+    const owned = path?.replace(/\/artifacts$/, '');
+    // Never the store root: an experiment created with artifact_location 'mlflow-artifacts:/' shares it.
+    if (!owned) result.skippedArtifacts.push(uri);
+    else await artifacts.delete(owned);
   };
 
   for (const run of runs) {
-    await removeArtifacts(run.artifact_uri, /\/artifacts$/);
+    await removeArtifacts(run.artifact_uri);
     await db.transaction().execute(async (trx) => {
       for (const table of ['metrics', 'latest_metrics', 'params', 'tags', 'run_inputs', 'run_model_inputs', 'run_outputs'] as const) {
         await trx.deleteFrom(table).where('run_uuid', '=', run.run_uuid).execute();
@@ -79,7 +92,7 @@ export async function collectGarbage(db: Kysely<DB>, actor: Actor, artifacts: Ar
     opts.onProgress?.(++done, total);
   }
   for (const model of models) {
-    await removeArtifacts(model.artifact_location, /\/artifacts$/);
+    await removeArtifacts(model.artifact_location);
     await db.transaction().execute(async (trx) => {
       for (const table of ['logged_model_params', 'logged_model_tags', 'logged_model_metrics'] as const) {
         await trx.deleteFrom(table).where('model_id', '=', model.model_id).execute();
@@ -92,7 +105,7 @@ export async function collectGarbage(db: Kysely<DB>, actor: Actor, artifacts: Ar
   }
   for (const exp of experiments) {
     const id = Number(exp.experiment_id);
-    await removeArtifacts(exp.artifact_location, /$^/);
+    await removeArtifacts(exp.artifact_location);
     await db.transaction().execute(async (trx) => {
       const runIds = trx.selectFrom('runs').select('run_uuid').where('experiment_id', '=', id);
       const left = await runIds.execute();

@@ -190,6 +190,7 @@ export async function registerTrackingRoutes(app: App, ctx: AppContext): Promise
       olderThanMs: b.olderThanDays === undefined ? undefined : b.olderThanDays * 86_400_000,
       experimentIds: b.experimentIds?.map((id) => String(experiments.parseExperimentId(id))),
       runIds: b.runIds,
+      dryRun: b.dryRun,
     });
   });
 }

@@ -140,6 +140,7 @@ export const GcBody = Type.Object({
   olderThanDays: Type.Optional(Type.Number({ minimum: 0 })),
   experimentIds: Type.Optional(Type.Array(Type.String())),
   runIds: Type.Optional(Type.Array(Type.String())),
+  dryRun: Type.Optional(Type.Boolean({ description: 'List what would be removed; remove nothing.' })),
 });
 export const GcResult = Type.Object({
   experiments: Type.Array(Type.String()),

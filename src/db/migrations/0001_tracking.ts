@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.js';
 
 /** Experiment tracking, datasets, MLflow 3 logged models, API tokens and the audit log. */
@@ -47,6 +47,13 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
       .addColumn('key', 'text', (c) => c.notNull())
       .addColumn('value', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint(`${table}_pk`, ['run_uuid', 'key'])
+      .execute();
+    // Run search starts from `params.p = 'v'` through this index (src/tracking/search). PostgreSQL limits a btree
+    // entry to about 2.7 kB and values reach 6000/8000 characters, so there it holds a 100-character prefix.
+    await db.schema
+      .createIndex(`${table}_key_value`)
+      .on(table)
+      .expression(dialect === 'postgres' ? sql`key, substr(value, 1, 100)` : sql`key, value`)
       .execute();
   }
 

@@ -1,9 +1,9 @@
-import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { SelectAllNode, sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Dialect } from '../../db/database.js';
 import { searchDialect, type SearchDialect } from './dialect-sql.js';
 import type { Comparison, FilterNode } from './filter.js';
 import type { OrderByClause } from './order-by.js';
-import type { AttributeSpec, Comparator, KeyValueTable, SearchSpec } from './specs.js';
+import type { Comparator, KeyValueTable, SearchSpec } from './specs.js';
 
 /** MLflow's tag key holding a dataset input's context (training, eval...). */
 const DATASET_CONTEXT_KEY = 'mlflow.data.context';
@@ -21,9 +21,16 @@ const contextOf = (spec: SearchSpec, dialect: Dialect): Context => ({
   id: sql.ref(`${spec.table}.${spec.id}`),
 });
 
+// Internally the query's table set grows with search aliases the caller's types do not know about.
+type AnyQuery<O> = SelectQueryBuilder<any, any, O>;
+
 /**
  * Adds the filter to a query whose FROM names the spec's table unaliased (`selectFrom('runs')`).
- * Key/value tests are correlated EXISTS subqueries on (id, key), which both planners turn into index lookups.
+ *
+ * Each top-level AND-ed test that needs a key/value row to exist (`params.p = 'v'`, `metrics.m > 1`) becomes an
+ * inner join on (id, key), unique per row, so rows are not multiplied; joins let the planner start from the most
+ * selective index (`params (key, value)`) or from the searched table. Other tests (IS NULL, OR, datasets) are
+ * EXISTS subqueries. Because of the joins, select the table's columns with `selectAll('runs')`, not `selectAll()`.
  */
 export function whereMatches<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
@@ -31,12 +38,33 @@ export function whereMatches<DB, TB extends keyof DB, O>(
   spec: SearchSpec,
   dialect: Dialect,
 ): SelectQueryBuilder<DB, TB, O> {
-  return filter ? qb.where(condition(filter, contextOf(spec, dialect))) : qb;
+  if (!filter) return qb;
+  const ctx = contextOf(spec, dialect);
+  const conjuncts = filter.kind === 'and' ? filter.operands : [filter];
+  let query = qb as AnyQuery<O>;
+  const rest: FilterNode[] = [];
+  for (const node of conjuncts) {
+    const table = node.kind === 'comparison' ? joinableTable(node, spec) : undefined;
+    if (node.kind !== 'comparison' || !table) {
+      rest.push(node);
+      continue;
+    }
+    const alias = nextAlias(query);
+    const key = keyMatch(table, alias, node.key, ctx.id);
+    const test = valueTest(node, alias, table, ctx);
+    const on = test ? sql<SqlBool>`${key} and ${test}` : key;
+    query = query.innerJoin(sql.table(table.table).as(alias), (join) => join.on(on));
+  }
+  // Plain column tests first: both engines evaluate correlated subqueries in the order written.
+  rest.sort((a, b) => Number(isAttributeTest(b)) - Number(isAttributeTest(a)));
+  if (rest.length > 0) query = query.where(condition({ kind: 'and', operands: rest }, ctx));
+  return query as SelectQueryBuilder<DB, TB, O>;
 }
 
 /**
  * Adds ORDER BY for the clauses, missing values last in both directions (and NaN metrics after numbers),
- * then the spec's tie-breakers, which are the whole order when there are no clauses.
+ * then the spec's tie-breakers, which are the whole order when there are no clauses. Metric, param and tag
+ * keys are LEFT JOINed once each (one index probe per candidate row).
  */
 export function orderBySearch<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
@@ -45,19 +73,42 @@ export function orderBySearch<DB, TB extends keyof DB, O>(
   dialect: Dialect,
 ): SelectQueryBuilder<DB, TB, O> {
   const ctx = contextOf(spec, dialect);
+  let query = qb as AnyQuery<O>;
+  const items: OrderItem[] = [];
+  for (const clause of clauses) {
+    const { query: joined, items: more } = orderItems(query, clause, ctx);
+    query = joined;
+    items.push(...more);
+  }
   const ordered = new Set(clauses.filter((c) => c.entity === 'attribute').map((c) => c.key));
-  const items = [
-    ...clauses.flatMap((clause) => orderItems(clause, ctx)),
-    ...spec.tieBreakers
-      .filter((t) => !ordered.has(t.attribute))
-      .map((t) => ({ expression: attributeRef(ctx, t.attribute), direction: t.direction, nullable: false })),
-  ];
-  let query = qb;
+  for (const t of spec.tieBreakers) {
+    if (!ordered.has(t.attribute)) items.push({ expression: attributeRef(ctx, t.attribute), direction: t.direction, nullable: false });
+  }
   for (const { expression, direction, nullable } of items) {
     // Only nullable keys say NULLS LAST: on a NOT NULL column it would stop PostgreSQL using an index order.
     query = query.orderBy(expression, (ob) => (nullable ? ob[direction]().nullsLast() : ob[direction]()));
   }
-  return query;
+  return query as SelectQueryBuilder<DB, TB, O>;
+}
+
+/** The key/value table a comparison can be joined on, if it requires the key to exist and the key is unique. */
+function joinableTable(c: Comparison, spec: SearchSpec): KeyValueTable | undefined {
+  if (c.comparator === 'IS NULL') return undefined;
+  if (c.entity === 'param') return spec.params;
+  if (c.entity === 'tag') return spec.tags;
+  if (c.entity === 'metric' && !spec.metrics!.history) return spec.metrics;
+  return undefined;
+}
+
+const isAttributeTest = (node: FilterNode) => node.kind === 'comparison' && node.entity === 'attribute';
+
+/** A fresh alias: joins are numbered, so applying filter and order (even twice) never reuses one. */
+function nextAlias(query: AnyQuery<unknown>): string {
+  const node = query.toOperationNode();
+  if (node.selections?.some((s) => SelectAllNode.is(s.selection))) {
+    throw new Error('Search joins key/value tables: select the searched table with selectAll(table), not selectAll().');
+  }
+  return `search_${node.joins?.length ?? 0}`;
 }
 
 function condition(node: FilterNode, ctx: Context): RawBuilder<SqlBool> {
@@ -77,20 +128,14 @@ function comparison(c: Comparison, ctx: Context): RawBuilder<SqlBool> {
       const column = attribute.textId ? sql`cast(${attributeRef(ctx, c.key)} as text)` : attributeRef(ctx, c.key);
       return textTest(column, c, sd);
     }
-    case 'metric': {
-      // NaN is stored with is_nan = 1 and never satisfies a numeric comparison.
-      const m = spec.metrics!;
-      const test = numberTest(sql.ref('f.value'), c.comparator, c.value as number, false);
-      return sql<SqlBool>`exists (select 1 from ${sql.table(m.table)} as f where ${keyMatch(m, c.key, id)} and f.is_nan = 0 and ${test})`;
-    }
+    case 'metric':
     case 'param':
     case 'tag': {
-      const table = (c.entity === 'param' ? spec.params : spec.tags)!;
-      const rows = sql`select 1 from ${sql.table(table.table)} as f where ${keyMatch(table, c.key, id)}`;
+      const table = (c.entity === 'metric' ? spec.metrics : c.entity === 'param' ? spec.params : spec.tags)!;
+      const rows = sql`select 1 from ${sql.table(table.table)} as f where ${keyMatch(table, 'f', c.key, id)}`;
       if (c.comparator === 'IS NULL') return sql<SqlBool>`not exists (${rows})`;
-      if (c.comparator === 'IS NOT NULL') return sql<SqlBool>`exists (${rows})`;
-      // A key the row lacks matches nothing, not even "!=" (MLflow semantics).
-      return sql<SqlBool>`exists (${rows} and ${textTest(sql.ref('f.value'), c, sd)})`;
+      const test = valueTest(c, 'f', table, ctx);
+      return test ? sql<SqlBool>`exists (${rows} and ${test})` : sql<SqlBool>`exists (${rows})`;
     }
     case 'dataset': {
       if (c.key === 'context') {
@@ -103,8 +148,28 @@ function comparison(c: Comparison, ctx: Context): RawBuilder<SqlBool> {
   }
 }
 
-function keyMatch(table: KeyValueTable, key: string, id: Expression<unknown>): RawBuilder<SqlBool> {
-  return sql<SqlBool>`${sql.ref(`f.${table.fk}`)} = ${id} and f.key = ${key}`;
+function keyMatch(table: KeyValueTable, alias: string, key: string, id: Expression<unknown>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${sql.ref(`${alias}.${table.fk}`)} = ${id} and ${sql.ref(`${alias}.key`)} = ${key}`;
+}
+
+/**
+ * The test on a key/value row's value (null when the row's existence is the test). A key the row lacks matches
+ * nothing, not even "!=" (MLflow semantics); NaN metrics match no numeric comparison.
+ */
+function valueTest(c: Comparison, alias: string, table: KeyValueTable, ctx: Context): RawBuilder<SqlBool> | null {
+  const value = sql.ref(`${alias}.value`);
+  if (c.comparator === 'IS NOT NULL') return null;
+  if (c.entity === 'metric') {
+    return sql<SqlBool>`${sql.ref(`${alias}.is_nan`)} = 0 and ${numberTest(value, c.comparator, c.value as number, false)}`;
+  }
+  const test = textTest(value, c, ctx.sd);
+  const prefix = table.valueIndexed ? ctx.sd.valueIndexPrefix : null;
+  if (prefix === null || (c.comparator !== '=' && c.comparator !== 'IN')) return test;
+  // Repeat the index's expression so PostgreSQL can use its (key, substr(value, 1, n)) index.
+  const indexed = sql`substr(${value}, 1, ${sql.lit(prefix)})`;
+  const cut = (v: string) => Array.from(v).slice(0, prefix).join('');
+  const values = typeof c.value === 'string' ? [c.value] : (c.value as readonly string[]);
+  return sql<SqlBool>`${indexed} in (${sql.join(values.map(cut))}) and ${test}`;
 }
 
 function textTest(column: Expression<unknown>, c: Comparison, sd: SearchDialect): RawBuilder<SqlBool> {
@@ -137,7 +202,7 @@ function numberTest(column: Expression<unknown>, comparator: Comparator, value: 
 }
 
 function attributeRef(ctx: Context, name: string): Expression<unknown> {
-  const attribute: AttributeSpec | undefined = ctx.spec.attributes[name];
+  const attribute = ctx.spec.attributes[name];
   if (!attribute) throw new Error(`Unknown attribute ${name} for ${ctx.spec.name}`);
   return sql.ref(`${ctx.spec.table}.${attribute.column}`);
 }
@@ -148,32 +213,35 @@ interface OrderItem {
   nullable: boolean;
 }
 
-function orderItems(clause: OrderByClause, ctx: Context): OrderItem[] {
+function orderItems<O>(query: AnyQuery<O>, clause: OrderByClause, ctx: Context): { query: AnyQuery<O>; items: OrderItem[] } {
   const { spec, sd, id } = ctx;
   const { direction } = clause;
-  switch (clause.entity) {
-    case 'attribute': {
-      const attribute = spec.attributes[clause.key]!;
-      const column = attributeRef(ctx, clause.key);
-      const expression = attribute.type === 'string' && !attribute.textId ? sd.sortableText(column) : column;
-      return [{ expression, direction, nullable: attribute.nullable ?? false }];
-    }
-    case 'param':
-    case 'tag': {
-      const table = (clause.entity === 'param' ? spec.params : spec.tags)!;
-      const value = sql`(select f.value from ${sql.table(table.table)} as f where ${keyMatch(table, clause.key, id)})`;
-      return [{ expression: sd.sortableText(value), direction, nullable: true }];
-    }
-    case 'metric': {
-      const m = spec.metrics!;
-      const latest = m.history ? sql` order by f.timestamp desc, f.step desc limit 1` : sql``;
-      const pick = (column: RawBuilder<unknown>) =>
-        sql`(select ${column} from ${sql.table(m.table)} as f where ${keyMatch(m, clause.key, id)}${latest})`;
-      // First the number (NULL for NaN and for a missing metric), then is_nan DESC NULLS LAST: NaN before missing.
-      return [
-        { expression: pick(sql`case when f.is_nan = 0 then f.value end`), direction, nullable: true },
-        { expression: pick(sql`f.is_nan`), direction: 'desc', nullable: true },
-      ];
-    }
+  if (clause.entity === 'attribute') {
+    const attribute = spec.attributes[clause.key]!;
+    const column = attributeRef(ctx, clause.key);
+    const expression = attribute.type === 'string' && !attribute.textId ? sd.sortableText(column) : column;
+    return { query, items: [{ expression, direction, nullable: attribute.nullable ?? false }] };
   }
+  const table = (clause.entity === 'metric' ? spec.metrics : clause.entity === 'param' ? spec.params : spec.tags)!;
+  if (clause.entity === 'metric' && spec.metrics!.history) {
+    // Several values per key: the latest, by timestamp then step, as MLflow orders logged models.
+    const pick = (column: RawBuilder<unknown>) =>
+      sql`(select ${column} from ${sql.table(table.table)} as f where ${keyMatch(table, 'f', clause.key, id)} order by f.timestamp desc, f.step desc limit 1)`;
+    return { query, items: metricOrder(pick(sql`case when f.is_nan = 0 then f.value end`), pick(sql`f.is_nan`), direction) };
+  }
+  const alias = nextAlias(query);
+  const joined = query.leftJoin(sql.table(table.table).as(alias), (join) => join.on(keyMatch(table, alias, clause.key, id)));
+  const ref = (column: string) => sql.ref(`${alias}.${column}`);
+  if (clause.entity === 'metric') {
+    return { query: joined, items: metricOrder(sql`case when ${ref('is_nan')} = 0 then ${ref('value')} end`, ref('is_nan'), direction) };
+  }
+  return { query: joined, items: [{ expression: sd.sortableText(ref('value')), direction, nullable: true }] };
+}
+
+/** The number (NULL for NaN and for a missing metric), then is_nan DESC NULLS LAST: NaN before missing. */
+function metricOrder(number: Expression<unknown>, isNan: Expression<unknown>, direction: 'asc' | 'desc'): OrderItem[] {
+  return [
+    { expression: number, direction, nullable: true },
+    { expression: isNan, direction: 'desc', nullable: true },
+  ];
 }

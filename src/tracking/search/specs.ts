@@ -43,6 +43,8 @@ export interface AttributeSpec {
 export interface KeyValueTable {
   table: string;
   fk: string;
+  /** Has the (key, value) search index of migration 0001, so equality tests are written to use it. */
+  valueIndexed?: boolean;
 }
 
 /**
@@ -88,8 +90,8 @@ export const runSearch: SearchSpec = {
   },
   aliases: { created: 'start_time', Created: 'start_time', 'run name': 'run_name', 'Run name': 'run_name', 'Run Name': 'run_name' },
   metrics: { table: 'latest_metrics', fk: 'run_uuid', history: false },
-  params: { table: 'params', fk: 'run_uuid' },
-  tags: { table: 'tags', fk: 'run_uuid' },
+  params: { table: 'params', fk: 'run_uuid', valueIndexed: true },
+  tags: { table: 'tags', fk: 'run_uuid', valueIndexed: true },
   datasets: true,
   tieBreakers: [
     { attribute: 'start_time', direction: 'desc' },

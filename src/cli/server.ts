@@ -1,0 +1,80 @@
+import { Option, type Command } from 'commander';
+import { resolveServerConfig, type ServerFlags } from '../core/config.js';
+import { startServer, type RunningServer } from '../server/start.js';
+import { VERSION } from '../version.js';
+import { examples, type Io } from './common.js';
+import { CliError, eprintln, println } from './output.js';
+
+export function registerServer(program: Command, io: Io): void {
+  const server = program
+    .command('server')
+    .description('Start the Slipway server: the native API, the MLflow-compatible API and the artifact store')
+    .option('--host <host>', 'address to listen on (env SLIPWAY_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (env SLIPWAY_PORT; default 7380)')
+    .option('--home <dir>', 'data directory (env SLIPWAY_HOME; default ./.slipway)')
+    .option('--database-url <url>', 'sqlite:<file> or postgres://user:pass@host:5432/db (env SLIPWAY_DATABASE_URL; default sqlite:<home>/slipway.db)')
+    .option('--artifacts <uri>', 'artifact store: a directory, file:// or s3://bucket/prefix (env SLIPWAY_ARTIFACTS; default <home>/artifacts)')
+    .option('--auth', 'require API tokens (env SLIPWAY_AUTH); the first start prints an admin token')
+    .option('--no-auth', 'do not require tokens, even if SLIPWAY_AUTH is set')
+    .option('--insecure', 'allow a non-loopback address without auth, e.g. behind an authenticating proxy (env SLIPWAY_INSECURE)')
+    .addOption(
+      new Option('--log-level <level>', 'server log level (env SLIPWAY_LOG_LEVEL; default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    )
+    .action((flags: ServerFlags) => serve(io, flags));
+  examples(server, [
+    'slipway server',
+    'slipway server --host 0.0.0.0 --auth --database-url postgres://slipway@db:5432/slipway --artifacts s3://ml-artifacts/slipway',
+  ]);
+}
+
+/** Starts the server, prints where it is and how to use it, and resolves once SIGINT/SIGTERM has closed it. */
+async function serve(io: Io, flags: ServerFlags): Promise<void> {
+  const config = resolveServerConfig(flags, io.env);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, io.env);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new CliError(`${config.host}:${config.port} is already in use: stop what is listening there, or pick another --port.`);
+    throw new CliError(e.message ?? String(err));
+  }
+  const { url } = running;
+  println(
+    io,
+    `Slipway ${VERSION} listening on ${url} (store ${redact(config.databaseUrl)}, artifacts ${config.artifactsUri}, auth ${config.auth ? 'on' : 'off'}). ` +
+      `Point MLflow at it: export MLFLOW_TRACKING_URI=${url}`,
+  );
+  if (running.bootstrapToken) {
+    println(io);
+    println(io, 'First admin token, shown only now (store it safely; create more with `slipway tokens create`):');
+    println(io);
+    println(io, `    ${running.bootstrapToken}`);
+    println(io);
+    println(io, 'Use it with: export SLIPWAY_TOKEN=<token>  (MLflow clients: export MLFLOW_TRACKING_TOKEN=<token>)');
+  }
+
+  await new Promise<void>((resolve) => {
+    let closing = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (closing) {
+        eprintln(io, `Received ${signal} again: exiting now.`);
+        process.exit(1);
+      }
+      closing = true;
+      eprintln(io, `Received ${signal}: shutting down...`);
+      running
+        .close()
+        .catch((err: Error) => eprintln(io, `error while shutting down: ${err.message}`))
+        .finally(() => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Hides a password in a database URL. */
+const redact = (url: string): string => url.replace(/^(\w+:\/\/[^:/@]+:)[^@]*@/, '$1***@');

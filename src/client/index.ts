@@ -1,0 +1,161 @@
+import type { Static } from 'typebox';
+import type * as A from '../access/routes.js';
+import type * as S from '../tracking/schemas.js';
+
+export type Experiment = S.Experiment;
+export type Run = S.Run;
+export type ExperimentPage = Static<typeof S.ExperimentPage>;
+export type RunPage = Static<typeof S.RunPage>;
+export type HistoryPage = Static<typeof S.HistoryPage>;
+export type LogBody = S.LogBody;
+export type CreateExperimentBody = Static<typeof S.CreateExperimentBody>;
+export type CreateRunBody = Static<typeof S.CreateRunBody>;
+export type UpdateRunBody = Static<typeof S.UpdateRunBody>;
+export type SearchRunsBody = Static<typeof S.SearchRunsBody>;
+export type SearchExperimentsQuery = Static<typeof S.SearchExperimentsQuery>;
+export type LogInputsBody = Static<typeof S.LogInputsBody>;
+export type ArtifactList = Static<typeof S.ArtifactList>;
+export type GcBody = Static<typeof S.GcBody>;
+export type GcResult = S.GcResult;
+export type TokenInfo = A.TokenInfoJson;
+export type CreatedToken = Static<typeof A.CreatedToken>;
+export type AuditEntry = A.AuditEntryJson;
+export type AuditQuery = Static<typeof A.AuditQuery>;
+
+/** An error answered by the server, with its code (`NOT_FOUND`, `INVALID_ARGUMENT`, ...) and HTTP status. */
+export class SlipwayApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'SlipwayApiError';
+  }
+}
+
+export interface ClientOptions {
+  /** Server URL, e.g. http://127.0.0.1:7380 */
+  url: string;
+  /** API token (Authorization: Bearer). */
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+type Body = NonNullable<RequestInit['body']>;
+type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+/**
+ * Typed client of Slipway's native API. Request and response types come from the same schemas the server
+ * validates with.
+ *
+ * @example
+ * const slipway = new SlipwayClient({ url: 'http://127.0.0.1:7380' });
+ * const { experiment } = await slipway.createExperiment({ name: 'churn' });
+ * const { run } = await slipway.createRun({ experimentId: experiment.id });
+ * await slipway.log(run.id, { metrics: [{ key: 'auc', value: 0.91, step: 1 }], params: { lr: '0.01' } });
+ */
+export class SlipwayClient {
+  private readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  private async request<T>(method: string, path: string, init: { query?: Query; body?: unknown; raw?: Body; headers?: Record<string, string> } = {}): Promise<T> {
+    const url = new URL(this.base + path);
+    for (const [k, v] of Object.entries(init.query ?? {})) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
+    }
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let body: Body | undefined = init.raw;
+    if (init.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.body);
+    }
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { method, headers, body, ...(init.raw ? { duplex: 'half' } : {}) } as RequestInit);
+    } catch (err) {
+      throw new SlipwayApiError(0, 'UNREACHABLE', `Cannot reach Slipway at ${this.base}: ${(err as Error).cause ?? (err as Error).message}. Is \`slipway server\` running?`);
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    const json = text ? safeJson(text) : undefined;
+    if (!res.ok) {
+      const e = (json as { error?: { code: string; message: string; details?: Record<string, unknown> } } | undefined)?.error;
+      throw new SlipwayApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (text || res.statusText), e?.details);
+    }
+    return json as T;
+  }
+
+  health = () => this.text('/health');
+  version = () => this.text('/version');
+  private async text(path: string): Promise<string> {
+    const res = await this.fetchImpl(this.base + path);
+    return res.text();
+  }
+
+  searchExperiments = (q: SearchExperimentsQuery = {}) => this.request<ExperimentPage>('GET', '/api/v1/experiments', { query: q as Query });
+  createExperiment = (body: CreateExperimentBody) => this.request<{ experiment: Experiment }>('POST', '/api/v1/experiments', { body });
+  getExperiment = (id: string) => this.request<{ experiment: Experiment }>('GET', `/api/v1/experiments/${enc(id)}`);
+  getExperimentByName = (name: string) => this.request<{ experiment: Experiment }>('GET', `/api/v1/experiments/by-name/${enc(name)}`);
+  renameExperiment = (id: string, name: string) => this.request<{ experiment: Experiment }>('PATCH', `/api/v1/experiments/${enc(id)}`, { body: { name } });
+  deleteExperiment = (id: string) => this.request<void>('DELETE', `/api/v1/experiments/${enc(id)}`);
+  restoreExperiment = (id: string) => this.request<{ experiment: Experiment }>('POST', `/api/v1/experiments/${enc(id)}/restore`);
+  setExperimentTag = (id: string, key: string, value: string) => this.request<void>('PUT', `/api/v1/experiments/${enc(id)}/tags/${enc(key)}`, { body: { value } });
+  deleteExperimentTag = (id: string, key: string) => this.request<void>('DELETE', `/api/v1/experiments/${enc(id)}/tags/${enc(key)}`);
+
+  createRun = (body: CreateRunBody) => this.request<{ run: Run }>('POST', '/api/v1/runs', { body });
+  getRun = (id: string) => this.request<{ run: Run }>('GET', `/api/v1/runs/${enc(id)}`);
+  updateRun = (id: string, body: UpdateRunBody) => this.request<{ run: Run }>('PATCH', `/api/v1/runs/${enc(id)}`, { body });
+  deleteRun = (id: string) => this.request<void>('DELETE', `/api/v1/runs/${enc(id)}`);
+  restoreRun = (id: string) => this.request<{ run: Run }>('POST', `/api/v1/runs/${enc(id)}/restore`);
+  searchRuns = (body: SearchRunsBody) => this.request<RunPage>('POST', '/api/v1/runs/search', { body });
+  /** Logs up to 1000 metrics plus params and tags in one atomic request. */
+  log = (runId: string, body: LogBody) => this.request<void>('POST', `/api/v1/runs/${enc(runId)}/log`, { body });
+  setRunTag = (id: string, key: string, value: string) => this.request<void>('PUT', `/api/v1/runs/${enc(id)}/tags/${enc(key)}`, { body: { value } });
+  deleteRunTag = (id: string, key: string) => this.request<void>('DELETE', `/api/v1/runs/${enc(id)}/tags/${enc(key)}`);
+  metricHistory = (runId: string, key: string, q: { maxResults?: number; pageToken?: string } = {}) =>
+    this.request<HistoryPage>('GET', `/api/v1/runs/${enc(runId)}/metrics/${enc(key)}/history`, { query: q });
+  logInputs = (runId: string, body: LogInputsBody) => this.request<void>('POST', `/api/v1/runs/${enc(runId)}/inputs`, { body });
+
+  listArtifacts = (runId: string, path = '') => this.request<ArtifactList>('GET', `/api/v1/runs/${enc(runId)}/artifacts`, { query: { path: path || undefined } });
+  uploadArtifact = (runId: string, path: string, body: Body) =>
+    this.request<{ path: string; size: number }>('PUT', `/api/v1/runs/${enc(runId)}/artifacts/${encPath(path)}`, {
+      raw: body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+  /** The raw response, so large files can be streamed. */
+  async downloadArtifact(runId: string, path: string): Promise<Response> {
+    const res = await this.fetchImpl(`${this.base}/api/v1/runs/${enc(runId)}/artifacts/${encPath(path)}`, {
+      headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
+    });
+    if (!res.ok) {
+      const body = safeJson(await res.text()) as { error?: { code: string; message: string } } | undefined;
+      throw new SlipwayApiError(res.status, body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
+    }
+    return res;
+  }
+
+  listTokens = (all = false) => this.request<{ tokens: TokenInfo[] }>('GET', '/api/v1/tokens', { query: { all: all || undefined } });
+  createToken = (body: { name: string; role: 'viewer' | 'editor' | 'admin'; expiresAt?: string }) => this.request<CreatedToken>('POST', '/api/v1/tokens', { body });
+  revokeToken = (idOrName: string) => this.request<{ token: TokenInfo }>('DELETE', `/api/v1/tokens/${enc(idOrName)}`);
+  audit = (q: AuditQuery = {}) => this.request<{ entries: AuditEntry[] }>('GET', '/api/v1/audit', { query: q as Query });
+  gc = (body: GcBody = {}) => this.request<GcResult>('POST', '/api/v1/admin/gc', { body });
+}
+
+const enc = encodeURIComponent;
+const encPath = (p: string) => p.split('/').map(enc).join('/');
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
