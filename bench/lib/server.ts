@@ -90,5 +90,5 @@ export async function createRun(url: string, name: string): Promise<string> {
   const run = JSON.parse((await post(`${url}/api/2.0/mlflow/runs/create`, JSON.stringify({ experiment_id: exp.experiment_id, start_time: Date.now() }))).body) as {
     run: { info: { run_id: string } };
   };
-  return run.info.run_id;
+  return run.run.info.run_id;
 }

@@ -50,13 +50,9 @@ export class LocalArtifactStore implements ArtifactStore {
       throw errCode(err) === 'ENOTDIR' ? fileInTheWay(rel) : err;
     });
     try {
-      try {
-        await pipeline(body, counter, handle.createWriteStream({ autoClose: false }));
-        // Without the sync a crash soon after the rename could leave a renamed but empty/partial file.
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
+      // flush: fsync before close, else a crash soon after the rename could leave a renamed but empty/partial file.
+      // The stream owns the handle and closes it on success and on error alike.
+      await pipeline(body, counter, handle.createWriteStream({ flush: true }));
       await rename(tmp, join(dir, name));
     } catch (err) {
       await unlink(tmp).catch(() => {});

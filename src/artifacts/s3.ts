@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 // Type-only imports are erased: the SDK itself is loaded by openS3Store, so local-store servers never pay for it.
-import type { ObjectIdentifier, S3Client } from '@aws-sdk/client-s3';
+import type { ObjectIdentifier, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { invalid, notFound } from '../core/errors.js';
 import { comparePaths, safeArtifactPath, safeArtifactPrefix } from './paths.js';
 import type { ArtifactEntry, ArtifactStore } from './store.js';
@@ -25,6 +25,35 @@ export interface S3StoreOptions {
 const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 const DEFAULT_QUEUE_SIZE = 4;
 
+/**
+ * Client settings: explicit options first, then AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, MLFLOW_S3_ENDPOINT_URL;
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; AWS_REGION, AWS_DEFAULT_REGION, then us-east-1.
+ */
+export function s3ClientConfig(options: S3StoreOptions = {}, env: NodeJS.ProcessEnv = process.env): S3ClientConfig {
+  const endpoint = options.endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || env.MLFLOW_S3_ENDPOINT_URL;
+  const envCredentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
+      : undefined;
+  const credentials = options.credentials ?? envCredentials;
+  return {
+    region: options.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    ...(endpoint ? { endpoint } : {}),
+    forcePathStyle: options.forcePathStyle ?? Boolean(endpoint),
+    // Without explicit keys the SDK's default chain applies (profiles, SSO, web identity, instance roles).
+    ...(credentials ? { credentials } : {}),
+    // Since SDK 3.729 the default is to add CRC32 checksums to every upload, sent as an aws-chunked body with a trailer.
+    // Many S3-compatible stores (older MinIO, Ceph RGW, GCS interop, s3rver, ...) reject that or store the chunk framing
+    // as object content; only compute/validate checksums where the S3 API demands one (e.g. DeleteObjects).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+}
+
 /** Parses s3://bucket/prefix and connects; the AWS SDK is imported here, on first use. */
 export async function openS3Store(uri: string, options: S3StoreOptions = {}): Promise<S3ArtifactStore> {
   const m = /^s3:\/\/([^/]+)\/*(.*)$/i.exec(uri);
@@ -32,24 +61,7 @@ export async function openS3Store(uri: string, options: S3StoreOptions = {}): Pr
   const bucket = m[1]!;
   const prefix = m[2]!.replace(/\/+$/, '');
   const [sdk, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
-  const env = process.env;
-  const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? env.MLFLOW_S3_ENDPOINT_URL;
-  const envCredentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
-      : undefined;
-  const client = new sdk.S3Client({
-    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(endpoint ? { endpoint } : {}),
-    forcePathStyle: options.forcePathStyle ?? Boolean(endpoint),
-    // Without explicit keys the SDK's default chain applies (profiles, SSO, web identity, instance roles).
-    ...((options.credentials ?? envCredentials) ? { credentials: options.credentials ?? envCredentials } : {}),
-    // Since SDK 3.729 the default is to add CRC32 checksums to every upload, sent as an aws-chunked body with a trailer.
-    // Many S3-compatible stores (older MinIO, Ceph RGW, GCS interop, s3rver, ...) reject that or store the chunk framing
-    // as object content; only compute/validate checksums where the S3 API demands one (e.g. DeleteObjects).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = new sdk.S3Client(s3ClientConfig(options));
   return new S3ArtifactStore(sdk, Upload, client, bucket, prefix, {
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,

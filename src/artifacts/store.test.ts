@@ -32,7 +32,11 @@ function chunked(data: Buffer): Readable {
 /**
  * The behaviour every ArtifactStore must share. `makeStore` returns a fresh, empty store for each test.
  */
-function describeArtifactStoreContract(name: string, makeStore: () => Promise<ArtifactStore>): void {
+function describeArtifactStoreContract(
+  name: string,
+  makeStore: () => Promise<ArtifactStore>,
+  options: { knownBrokenDeepFolderListing?: boolean } = {},
+): void {
   describe(`ArtifactStore contract: ${name}`, () => {
     let store: ArtifactStore;
     beforeEach(async () => {
@@ -81,6 +85,7 @@ function describeArtifactStoreContract(name: string, makeStore: () => Promise<Ar
       await store.put('model/MLmodel', text('flavors: {}'));
       await store.put('model/data/weights.bin', text('0123456789'));
       await store.put('model/data/deep/er/x', text('x'));
+      await store.put('model/data/deep/y', text('y'));
       await store.put('metrics.json', text('{}'));
       await store.put('z/only.txt', text('z'));
       expect(await store.list('')).toEqual([
@@ -97,6 +102,14 @@ function describeArtifactStoreContract(name: string, makeStore: () => Promise<Ar
         { path: 'model/data/weights.bin', isDir: false, size: 10 },
       ]);
       expect((await read(store, 'model/data/deep/er/x')).toString()).toBe('x');
+    });
+
+    // A folder holding no file of its own, only deeper folders. `it.fails` where the test server is known to get this
+    // wrong, so the run tells us when that changes.
+    (options.knownBrokenDeepFolderListing ? it.fails : it)('lists a folder that only has deeper folders', async () => {
+      await store.put('a/b/c/d.txt', text('d'));
+      expect(await store.list('')).toEqual([{ path: 'a', isDir: true }]);
+      expect(await store.list('a')).toEqual([{ path: 'a/b', isDir: true }]);
     });
 
     it('lists a missing prefix, or a file, as empty', async () => {
@@ -189,4 +202,8 @@ describeArtifactStoreContract('s3', () =>
     partSize: 5 * 1024 * 1024,
     queueSize: 2,
   }),
+  // s3rver 3.7.1 prunes its directory walk below the first delimiter, so a common prefix whose objects are all two or
+  // more levels down ('a/' for only 'a/b/c/d.txt') is missing from its ListObjectsV2 answer. Real S3, MinIO, etc.
+  // return it; the store just passes CommonPrefixes through.
+  { knownBrokenDeepFolderListing: true },
 );

@@ -82,7 +82,7 @@ export class SlipwayClient {
     try {
       res = await this.fetchImpl(url, { method, headers, body, ...(init.raw ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (err) {
-      throw new SlipwayApiError(0, 'UNREACHABLE', `Cannot reach Slipway at ${this.base}: ${(err as Error).cause ?? (err as Error).message}. Is \`slipway server\` running?`);
+      throw new SlipwayApiError(0, 'UNREACHABLE', `Cannot reach Slipway at ${this.base} (${causeOf(err)}). Is \`slipway server\` running?`);
     }
     if (res.status === 204) return undefined as T;
     const text = await res.text();
@@ -150,6 +150,10 @@ export class SlipwayClient {
   gc = (body: GcBody = {}) => this.request<GcResult>('POST', '/api/v1/admin/gc', { body });
 }
 
+const causeOf = (err: unknown): string => {
+  const cause = (err as Error).cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+};
 const enc = encodeURIComponent;
 const encPath = (p: string) => p.split('/').map(enc).join('/');
 function safeJson(text: string): unknown {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import pg from 'pg';
 import { invalid } from '../core/errors.js';
 import * as m0001 from './migrations/0001_tracking.js';
@@ -95,8 +95,15 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 }
 
 async function migrate(database: Database): Promise<void> {
+  // Kysely looks for its migration table in every schema unless told which: another Slipway schema in the same
+  // PostgreSQL database would make it skip creating ours.
+  const schema =
+    database.dialect === 'postgres'
+      ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(database.db)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({
     db: database.db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: async () => migrations(database.dialect) },
     migrationTableName: 'slipway_migrations',
     migrationLockTableName: 'slipway_migrations_lock',

@@ -15,16 +15,18 @@ export const VIEW_TYPES: readonly (ViewType | null)[] = [null, 'ACTIVE_ONLY', 'D
 function validateArtifactLocation(location: string | undefined): string | undefined {
   if (!location) return undefined;
   if (location.startsWith('runs:')) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
-  const [beforeQuery = '', query = ''] = location.split('?', 2);
-  const lastSegment = beforeQuery.slice(beforeQuery.lastIndexOf('/') + 1);
-  if (location.includes('#') || lastSegment.includes(';')) throw invalid("'artifact_location' URL can't include fragments or params.");
-  let decoded = query;
-  try {
-    decoded = decodeURIComponent(query);
-  } catch {
-    throw invalid(`Invalid query string in artifact location '${location}'.`);
+  const q = location.indexOf('?');
+  const path = q < 0 ? location : location.slice(0, q);
+  if (location.includes('#') || path.slice(path.lastIndexOf('/') + 1).includes(';')) {
+    throw invalid("'artifact_location' URL can't include fragments or params.");
   }
-  if (decoded.includes('..')) throw invalid(`Invalid query string in artifact location '${location}'.`);
+  let query = q < 0 ? '' : location.slice(q + 1);
+  try {
+    query = decodeURIComponent(query);
+  } catch {
+    // checked undecoded
+  }
+  if (query.includes('..')) throw invalid(`Invalid query string in artifact location '${location}': it may not contain '..'.`);
   return location;
 }
 

@@ -17,7 +17,7 @@ export function registerMetricRoutes(app: App, ctx: AppContext): void {
       throw invalid(`Invalid value ${maxResults} for parameter 'max_results' supplied: it must be a positive integer.`);
     }
     // Without max_results the whole history comes back in one page (MLflow 3.4's LIMIT 1 is a bug, fixed upstream).
-    const page = await getMetricHistory(db, runId, key, { maxResults, pageToken: m.string('page_token') || undefined });
+    const page = await getMetricHistory(db, runId, key, { maxResults, pageToken: m.string('page_token') || undefined, orderBy: 'timestamp' });
     return pageJson('metrics', page.metrics.map(metricJson), page.nextPageToken);
   });
 

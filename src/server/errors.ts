@@ -17,7 +17,8 @@ const MLFLOW_CODES: Record<ErrorCode, string> = {
 /** MLflow answers RESOURCE_ALREADY_EXISTS with 400, not 409; its clients accept both, but match it exactly. */
 const MLFLOW_STATUS: Partial<Record<ErrorCode, number>> = { ALREADY_EXISTS: 400, INVALID_STATE: 400 };
 
-export const isMlflowPath = (url: string): boolean => url.startsWith('/api/2.0/') || url.startsWith('/ajax-api/2.0/');
+export const isMlflowPath = (url: string): boolean =>
+  url.startsWith('/api/2.0/') || url.startsWith('/ajax-api/2.0/') || url.startsWith('/get-artifact');
 
 /** Turns any thrown error into a SlipwayError; anything unexpected becomes INTERNAL without leaking details. */
 export function toSlipwayError(err: unknown): SlipwayError {

@@ -30,7 +30,18 @@ export async function startServer(config: ServerConfig, env: NodeJS.ProcessEnv =
   }
   mkdirSync(config.home, { recursive: true });
   const database = await openDatabase(config.databaseUrl);
-  const artifacts = await openArtifactStore(config.artifactsUri);
+  let artifacts: ArtifactStore | undefined;
+  try {
+    artifacts = await openArtifactStore(config.artifactsUri);
+    return await serve(config, env, database, artifacts);
+  } catch (err) {
+    await artifacts?.close?.();
+    await database.close();
+    throw err;
+  }
+}
+
+async function serve(config: ServerConfig, env: NodeJS.ProcessEnv, database: Database, artifacts: ArtifactStore): Promise<RunningServer> {
   await ensureDefaultExperiment(database.db);
   let bootstrapToken: string | null = null;
   if (config.auth && (await countActiveAdmins(database.db)) === 0) {
@@ -44,7 +55,13 @@ export async function startServer(config: ServerConfig, env: NodeJS.ProcessEnv =
     auth: config.auth,
     logger: { level: config.logLevel },
   });
-  const address = await app.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return {
     app,
     url: address.replace('[::1]', '127.0.0.1'),

@@ -94,7 +94,7 @@ function validateTags(tags: KeyValue[] | undefined): KeyValue[] {
   for (const t of list) {
     validateKey(t.key, 'Tag');
     if (typeof t.value !== 'string') throw invalid(`Tag '${t.key}' must have a string value.`);
-    validateValueLength(t.value, LIMITS.tagValueLength, 'Tag', t.key);
+    validateValueLength(t.value, LIMITS.experimentTagValueLength, 'Experiment tag', t.key);
   }
   return list;
 }
@@ -110,6 +110,11 @@ export async function createExperiment(db: Kysely<DB>, actor: Actor, input: Crea
   const tags = validateTags(input.tags);
   if (input.artifactLocation !== undefined && typeof input.artifactLocation !== 'string') {
     throw invalid('artifact_location must be a string.');
+  }
+  // The server's own store is laid out by experiment id; a chosen location inside it could alias (and, at gc,
+  // remove) another experiment's artifacts.
+  if (input.artifactLocation?.startsWith('mlflow-artifacts:')) {
+    throw invalid('artifact_location may not point into this server\'s artifact store; leave it empty to store artifacts there.');
   }
   return db.transaction().execute(async (trx) => {
     const clash = await trx.selectFrom('experiments').select(['experiment_id', 'lifecycle_stage']).where('name', '=', name).executeTakeFirst();

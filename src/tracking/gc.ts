@@ -37,27 +37,40 @@ export interface GcResult {
  */
 export async function collectGarbage(db: Kysely<DB>, actor: Actor, artifacts: ArtifactStore, opts: GcOptions = {}): Promise<GcResult> {
   const cutoff = opts.olderThanMs !== undefined ? nowMs() - opts.olderThanMs : undefined;
+  const scope = opts.experimentIds?.map(Number);
+  const runsOnly = opts.runIds !== undefined && scope === undefined;
+  if (scope?.length === 0 || opts.runIds?.length === 0) return { experiments: [], runs: [], loggedModels: [], skippedArtifacts: [] };
+
   let expQ = db.selectFrom('experiments').select(['experiment_id', 'artifact_location', 'name']).where('lifecycle_stage', '=', 'deleted');
   if (cutoff !== undefined) expQ = expQ.where('deleted_time', '<=', cutoff);
-  if (opts.experimentIds) expQ = expQ.where('experiment_id', 'in', opts.experimentIds.map(Number));
-  const experiments = opts.runIds && !opts.experimentIds ? [] : await expQ.execute();
+  if (scope) expQ = expQ.where('experiment_id', 'in', scope);
+  const experiments = runsOnly ? [] : await expQ.execute();
   const expIds = experiments.map((e) => Number(e.experiment_id));
 
-  let runQ = db.selectFrom('runs').select(['run_uuid', 'artifact_uri', 'experiment_id']);
-  runQ = runQ.where((eb) => {
-    let own = eb.and([eb('lifecycle_stage', '=', 'deleted')]);
-    if (cutoff !== undefined) own = eb.and([own, eb('deleted_time', '<=', cutoff)]);
-    if (opts.runIds) own = eb.and([own, eb('run_uuid', 'in', opts.runIds.length ? opts.runIds : [''])]);
-    if (opts.experimentIds && !opts.runIds) own = eb.and([own, eb('experiment_id', 'in', opts.experimentIds.map(Number))]);
-    return expIds.length ? eb.or([own, eb('experiment_id', 'in', expIds)]) : own;
-  });
-  const runs = await runQ.execute();
-
-  let modelQ = db.selectFrom('logged_models').select(['model_id', 'artifact_location']);
-  modelQ = modelQ.where((eb) =>
-    expIds.length ? eb.or([eb('lifecycle_stage', '=', 'deleted'), eb('experiment_id', 'in', expIds)]) : eb('lifecycle_stage', '=', 'deleted'),
-  );
-  const models = opts.runIds && !opts.experimentIds ? [] : await modelQ.execute();
+  // Deleted runs and models in scope, plus everything inside an experiment that goes.
+  const runs = await db
+    .selectFrom('runs')
+    .select(['run_uuid', 'artifact_uri', 'experiment_id'])
+    .where((eb) => {
+      const own = [eb('lifecycle_stage', '=', 'deleted')];
+      if (cutoff !== undefined) own.push(eb('deleted_time', '<=', cutoff));
+      if (opts.runIds) own.push(eb('run_uuid', 'in', opts.runIds));
+      if (scope && !opts.runIds) own.push(eb('experiment_id', 'in', scope));
+      return expIds.length ? eb.or([eb.and(own), eb('experiment_id', 'in', expIds)]) : eb.and(own);
+    })
+    .execute();
+  const models = runsOnly
+    ? []
+    : await db
+        .selectFrom('logged_models')
+        .select(['model_id', 'artifact_location'])
+        .where((eb) => {
+          const own = [eb('lifecycle_stage', '=', 'deleted')];
+          if (cutoff !== undefined) own.push(eb('last_updated_timestamp', '<=', cutoff));
+          if (scope) own.push(eb('experiment_id', 'in', scope));
+          return expIds.length ? eb.or([eb.and(own), eb('experiment_id', 'in', expIds)]) : eb.and(own);
+        })
+        .execute();
 
   if (opts.dryRun) {
     return {

@@ -29,7 +29,7 @@ export async function getMetricHistory(
   db: Kysely<DB>,
   runId: unknown,
   key: string,
-  opts: { maxResults?: number; pageToken?: string } = {},
+  opts: { maxResults?: number; pageToken?: string; orderBy?: 'step' | 'timestamp' } = {},
 ): Promise<HistoryPage> {
   if (!key) throw invalid(`Missing value for required parameter 'metric_key'.`);
   const run = await requireRunRow(db, runId);
@@ -38,10 +38,9 @@ export async function getMetricHistory(
     .selectFrom('metrics')
     .select(['key', 'value', 'timestamp', 'step', 'is_nan'])
     .where('run_uuid', '=', run.run_uuid)
-    .where('key', '=', key)
-    .orderBy('step')
-    .orderBy('timestamp')
-    .orderBy('value');
+    .where('key', '=', key);
+  // MLflow's get-history orders by time; charts and the native API want steps.
+  q = opts.orderBy === 'timestamp' ? q.orderBy('timestamp').orderBy('step').orderBy('value') : q.orderBy('step').orderBy('timestamp').orderBy('value');
   if (opts.maxResults !== undefined) q = q.limit(opts.maxResults + 1).offset(offset);
   const rows = await q.execute();
   const more = opts.maxResults !== undefined && rows.length > opts.maxResults;
@@ -55,25 +54,29 @@ export async function getMetricHistory(
 export const BULK_INTERVAL_MAX_RUNS = 100;
 export const BULK_INTERVAL_MAX_RESULTS = 2500;
 export const BULK_INTERVAL_DEFAULT_RESULTS = 2500;
+const BULK_INTERVAL_PER_RUN_CAP = 25_000;
 
 /**
- * Steps to show in a chart of at most `maxResults` points: evenly spaced over the steps logged, always keeping
- * the first and last, as the MLflow UI expects of get-history-bulk-interval.
+ * Steps to show in a chart of at most `maxResults` points: evenly spaced over the distinct steps logged (sorted),
+ * plus the last one, as MLflow's get-history-bulk-interval samples them.
  */
-export function sampleSteps(steps: number[], maxResults: number): number[] {
-  const sorted = [...new Set(steps)].sort((a, b) => a - b);
-  if (sorted.length <= maxResults) return sorted;
-  const picked = new Set<number>([sorted[0]!, sorted[sorted.length - 1]!]);
-  const stride = (sorted.length - 1) / (maxResults - 1);
-  for (let i = 1; picked.size < maxResults && i < maxResults - 1; i++) picked.add(sorted[Math.round(i * stride)]!);
-  return [...picked].sort((a, b) => a - b);
+export function sampleSteps(sortedSteps: number[], maxResults: number): number[] {
+  if (sortedSteps.length <= maxResults) return sortedSteps;
+  const interval = sortedSteps.length / maxResults;
+  const picked = new Set<number>();
+  for (let i = 0; i < maxResults; i++) picked.add(sortedSteps[Math.floor(i * interval)]!);
+  picked.add(sortedSteps[sortedSteps.length - 1]!);
+  return [...picked];
 }
 
 export interface BulkMetric extends Metric {
   runId: string;
 }
 
-/** The history of one metric for several runs, sampled to at most `maxResults` steps per run. */
+/**
+ * The history of one metric for several runs, for charts: the steps kept are sampled over the union of all the
+ * runs' steps in [startStep, endStep] (default 0..the largest step), plus each run's first and last step there.
+ */
 export async function getMetricHistoryBulkInterval(
   db: Kysely<DB>,
   input: { runIds: string[]; key: string; startStep?: number; endStep?: number; maxResults?: number },
@@ -81,12 +84,12 @@ export async function getMetricHistoryBulkInterval(
   const runIds = [...new Set(input.runIds)];
   if (runIds.length === 0) throw invalid('GetMetricHistoryBulkInterval request must specify at least one run_id.');
   if (runIds.length > BULK_INTERVAL_MAX_RUNS) {
-    throw invalid(`GetMetricHistoryBulkInterval request cannot specify more than ${BULK_INTERVAL_MAX_RUNS} run_ids. Received ${runIds.length} run_ids.`);
+    throw invalid(`GetMetricHistoryBulkInterval request must specify at most ${BULK_INTERVAL_MAX_RUNS} run_ids. Received ${runIds.length} run_ids.`);
   }
   if (!input.key) throw invalid(`Missing value for required parameter 'metric_key'.`);
   const maxResults = input.maxResults ?? BULK_INTERVAL_DEFAULT_RESULTS;
   if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > BULK_INTERVAL_MAX_RESULTS) {
-    throw invalid(`max_results must be between 1 and ${BULK_INTERVAL_MAX_RESULTS}, got ${input.maxResults}.`);
+    throw invalid(`max_results must be between 1 and ${BULK_INTERVAL_MAX_RESULTS}.`);
   }
   if ((input.startStep === undefined) !== (input.endStep === undefined)) {
     throw invalid('If either start step or end step are specified, both must be specified.');
@@ -95,15 +98,32 @@ export async function getMetricHistoryBulkInterval(
     throw invalid(`end_step must be greater than start_step. Found start_step=${input.startStep} and end_step=${input.endStep}.`);
   }
   for (const id of runIds) await requireRunRow(db, id);
-  const out: BulkMetric[] = [];
-  for (const runId of runIds) {
-    let q = db.selectFrom('metrics').select(['key', 'value', 'timestamp', 'step', 'is_nan']).where('run_uuid', '=', runId).where('key', '=', input.key);
-    if (input.startStep !== undefined) q = q.where('step', '>=', input.startStep).where('step', '<=', input.endStep!);
-    const rows = await q.orderBy('step').orderBy('timestamp').execute();
-    const keep = new Set(sampleSteps(rows.map((r) => r.step), maxResults));
-    for (const r of rows) {
-      if (keep.has(r.step)) out.push({ runId, key: r.key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp, step: r.step });
-    }
+  const histories = await Promise.all(
+    runIds.map((runId) =>
+      db
+        .selectFrom('metrics')
+        .select(['key', 'value', 'timestamp', 'step', 'is_nan'])
+        .where('run_uuid', '=', runId)
+        .where('key', '=', input.key)
+        .orderBy('step')
+        .orderBy('timestamp')
+        .orderBy('value')
+        .execute(),
+    ),
+  );
+  const allSteps = [...new Set(histories.flatMap((rows) => rows.map((r) => r.step)))].sort((a, b) => a - b);
+  const start = input.startStep ?? 0;
+  const end = input.endStep ?? (allSteps.length ? allSteps[allSteps.length - 1]! : 0);
+  const inRange = (step: number) => step >= start && step <= end;
+  const keep = new Set(sampleSteps(allSteps.filter(inRange), maxResults));
+  for (const rows of histories) {
+    const steps = rows.map((r) => r.step).filter(inRange);
+    if (steps.length) keep.add(steps[0]!).add(steps[steps.length - 1]!);
   }
-  return out;
+  return histories.flatMap((rows, i) =>
+    rows
+      .filter((r) => keep.has(r.step))
+      .slice(0, BULK_INTERVAL_PER_RUN_CAP)
+      .map((r) => ({ runId: runIds[i]!, key: r.key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp, step: r.step })),
+  );
 }

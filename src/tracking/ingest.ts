@@ -49,15 +49,12 @@ function validateBatch(batch: BatchInput): Required<BatchInput> {
   }
   params.forEach(validateParam);
   tags.forEach(validateTag);
-  const seen = new Map<string, string>();
-  for (const p of params) {
-    const prior = seen.get(p.key);
-    if (prior !== undefined && prior !== p.value) {
-      throw invalid(`Duplicate parameter keys have been submitted: '${p.key}' with values '${prior}' and '${p.value}'.`);
-    }
-    seen.set(p.key, p.value);
+  const keys = params.map((p) => p.key);
+  const duplicates = [...new Set(keys.filter((k, i) => keys.indexOf(k) !== i))];
+  if (duplicates.length > 0) {
+    throw invalid(`Duplicate parameter keys have been submitted: [${duplicates.map((k) => `'${k}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`);
   }
-  return { metrics, params: [...new Map(params.map((p) => [p.key, p])).values()], tags };
+  return { metrics, params, tags };
 }
 
 /**

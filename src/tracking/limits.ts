@@ -5,6 +5,7 @@ export const LIMITS = {
   keyLength: 250,
   paramValueLength: 6000,
   tagValueLength: 8000,
+  experimentTagValueLength: 5000,
   experimentNameLength: 500,
   runNameLength: 250,
   batchMetrics: 1000,

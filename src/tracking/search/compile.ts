@@ -8,17 +8,22 @@ import type { Comparator, KeyValueTable, SearchSpec } from './specs.js';
 /** MLflow's tag key holding a dataset input's context (training, eval...). */
 const DATASET_CONTEXT_KEY = 'mlflow.data.context';
 
+/** Restricts which metric rows count, e.g. to those of given datasets (logged models); `alias` is the row's. */
+export type MetricScope = (alias: string) => RawBuilder<SqlBool>;
+
 interface Context {
   spec: SearchSpec;
   sd: SearchDialect;
   /** The searched row's id, e.g. "runs"."run_uuid". */
   id: Expression<unknown>;
+  metricScope: MetricScope | undefined;
 }
 
-const contextOf = (spec: SearchSpec, dialect: Dialect): Context => ({
+const contextOf = (spec: SearchSpec, dialect: Dialect, metricScope?: MetricScope): Context => ({
   spec,
   sd: searchDialect(dialect),
   id: sql.ref(`${spec.table}.${spec.id}`),
+  metricScope,
 });
 
 // Internally the query's table set grows with search aliases the caller's types do not know about.
@@ -29,17 +34,20 @@ type AnyQuery<O> = SelectQueryBuilder<any, any, O>;
  *
  * Each top-level AND-ed test that needs a key/value row to exist (`params.p = 'v'`, `metrics.m > 1`) becomes an
  * inner join on (id, key), unique per row, so rows are not multiplied; joins let the planner start from the most
- * selective index (`params (key, value)`) or from the searched table. Other tests (IS NULL, OR, datasets) are
- * EXISTS subqueries. Because of the joins, select the table's columns with `selectAll('runs')`, not `selectAll()`.
+ * selective index (`params (key, value)`) or from the searched table, where an EXISTS subquery is only ever run
+ * row by row. Other tests (IS NULL, OR, datasets) are EXISTS subqueries. A joined table is a subquery whose only
+ * columns are named `search_<n>_*`, so the caller's unqualified column names stay unambiguous; still, select the
+ * table's columns with `selectAll('runs')`, not `selectAll()`, which would add those columns to every row.
  */
 export function whereMatches<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
   filter: FilterNode | null,
   spec: SearchSpec,
   dialect: Dialect,
+  metricScope?: MetricScope,
 ): SelectQueryBuilder<DB, TB, O> {
   if (!filter) return qb;
-  const ctx = contextOf(spec, dialect);
+  const ctx = contextOf(spec, dialect, metricScope);
   const conjuncts = filter.kind === 'and' ? filter.operands : [filter];
   let query = qb as AnyQuery<O>;
   const rest: FilterNode[] = [];
@@ -50,10 +58,9 @@ export function whereMatches<DB, TB extends keyof DB, O>(
       continue;
     }
     const alias = nextAlias(query);
-    const key = keyMatch(table, alias, node.key, ctx.id);
-    const test = valueTest(node, alias, table, ctx);
-    const on = test ? sql<SqlBool>`${key} and ${test}` : key;
-    query = query.innerJoin(sql.table(table.table).as(alias), (join) => join.on(on));
+    const test = valueTest(node, 'f', table, ctx);
+    const rows = keyRows(table, node.key, test, sql`f.${sql.ref(table.fk)} as ${sql.ref(`${alias}_id`)}`);
+    query = query.innerJoin(rows.as(alias), (join) => join.on(sql<SqlBool>`${sql.ref(`${alias}.${alias}_id`)} = ${ctx.id}`));
   }
   // Plain column tests first: both engines evaluate correlated subqueries in the order written.
   rest.sort((a, b) => Number(isAttributeTest(b)) - Number(isAttributeTest(a)));
@@ -152,6 +159,11 @@ function keyMatch(table: KeyValueTable, alias: string, key: string, id: Expressi
   return sql<SqlBool>`${sql.ref(`${alias}.${table.fk}`)} = ${id} and ${sql.ref(`${alias}.key`)} = ${key}`;
 }
 
+/** The rows of one key, as a derived table to join; both planners flatten it into a plain join. */
+function keyRows(table: KeyValueTable, key: string, test: RawBuilder<SqlBool> | null, columns: RawBuilder<unknown>) {
+  return sql`(select ${columns} from ${sql.table(table.table)} as f where f.key = ${key}${test ? sql` and ${test}` : sql``})`;
+}
+
 /**
  * The test on a key/value row's value (null when the row's existence is the test). A key the row lacks matches
  * nothing, not even "!=" (MLflow semantics); NaN metrics match no numeric comparison.
@@ -160,7 +172,8 @@ function valueTest(c: Comparison, alias: string, table: KeyValueTable, ctx: Cont
   const value = sql.ref(`${alias}.value`);
   if (c.comparator === 'IS NOT NULL') return null;
   if (c.entity === 'metric') {
-    return sql<SqlBool>`${sql.ref(`${alias}.is_nan`)} = 0 and ${numberTest(value, c.comparator, c.value as number, false)}`;
+    const test = sql<SqlBool>`${sql.ref(`${alias}.is_nan`)} = 0 and ${numberTest(value, c.comparator, c.value as number, false)}`;
+    return ctx.metricScope ? sql<SqlBool>`${test} and ${ctx.metricScope(alias)}` : test;
   }
   const test = textTest(value, c, ctx.sd);
   const prefix = table.valueIndexed ? ctx.sd.valueIndexPrefix : null;
@@ -225,15 +238,22 @@ function orderItems<O>(query: AnyQuery<O>, clause: OrderByClause, ctx: Context):
   const table = (clause.entity === 'metric' ? spec.metrics : clause.entity === 'param' ? spec.params : spec.tags)!;
   if (clause.entity === 'metric' && spec.metrics!.history) {
     // Several values per key: the latest, by timestamp then step, as MLflow orders logged models.
+    const { dataset } = clause;
+    const scope = dataset
+      ? sql` and f.dataset_name = ${dataset.name}${dataset.digest === undefined ? sql`` : sql` and f.dataset_digest = ${dataset.digest}`}`
+      : sql``;
     const pick = (column: RawBuilder<unknown>) =>
-      sql`(select ${column} from ${sql.table(table.table)} as f where ${keyMatch(table, 'f', clause.key, id)} order by f.timestamp desc, f.step desc limit 1)`;
+      sql`(select ${column} from ${sql.table(table.table)} as f where ${keyMatch(table, 'f', clause.key, id)}${scope} order by f.timestamp desc, f.step desc limit 1)`;
     return { query, items: metricOrder(pick(sql`case when f.is_nan = 0 then f.value end`), pick(sql`f.is_nan`), direction) };
   }
   const alias = nextAlias(query);
-  const joined = query.leftJoin(sql.table(table.table).as(alias), (join) => join.on(keyMatch(table, alias, clause.key, id)));
-  const ref = (column: string) => sql.ref(`${alias}.${column}`);
+  const ref = (column: string) => sql.ref(`${alias}.${alias}_${column}`);
+  const as = (column: string, name: string) => sql`f.${sql.ref(column)} as ${sql.ref(`${alias}_${name}`)}`;
+  const columns = [as(table.fk, 'id'), as('value', 'value'), ...(clause.entity === 'metric' ? [as('is_nan', 'nan')] : [])];
+  const rows = keyRows(table, clause.key, null, sql.join(columns));
+  const joined = query.leftJoin(rows.as(alias), (join) => join.on(sql<SqlBool>`${ref('id')} = ${id}`));
   if (clause.entity === 'metric') {
-    return { query: joined, items: metricOrder(sql`case when ${ref('is_nan')} = 0 then ${ref('value')} end`, ref('is_nan'), direction) };
+    return { query: joined, items: metricOrder(sql`case when ${ref('nan')} = 0 then ${ref('value')} end`, ref('nan'), direction) };
   }
   return { query: joined, items: [{ expression: sd.sortableText(ref('value')), direction, nullable: true }] };
 }

@@ -7,6 +7,8 @@ export interface OrderByClause {
   entity: 'metric' | 'param' | 'tag' | 'attribute';
   key: string;
   direction: 'asc' | 'desc';
+  /** Logged models only: order by the metric's latest value on this dataset. */
+  dataset?: { name: string; digest?: string };
 }
 
 /**

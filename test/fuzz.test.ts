@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDialect } from './db.js';
+import { startTestServer, type TestServer } from './server.js';
+
+/** Every endpoint with the fields its handler reads, so generated payloads reach past the first check. */
+const ENDPOINTS: { method: string; path: string; fields: string[] }[] = [
+  { method: 'POST', path: '/api/2.0/mlflow/experiments/create', fields: ['name', 'artifact_location', 'tags'] },
+  { method: 'GET', path: '/api/2.0/mlflow/experiments/get', fields: ['experiment_id'] },
+  { method: 'GET', path: '/api/2.0/mlflow/experiments/get-by-name', fields: ['experiment_name'] },
+  { method: 'POST', path: '/api/2.0/mlflow/experiments/update', fields: ['experiment_id', 'new_name'] },
+  { method: 'POST', path: '/api/2.0/mlflow/experiments/delete', fields: ['experiment_id'] },
+  { method: 'POST', path: '/api/2.0/mlflow/experiments/restore', fields: ['experiment_id'] },
+  { method: 'POST', path: '/api/2.0/mlflow/experiments/search', fields: ['max_results', 'page_token', 'filter', 'order_by', 'view_type'] },
+  { method: 'POST', path: '/api/2.0/mlflow/experiments/set-experiment-tag', fields: ['experiment_id', 'key', 'value'] },
+  { method: 'POST', path: '/api/2.0/mlflow/experiments/delete-experiment-tag', fields: ['experiment_id', 'key'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/create', fields: ['experiment_id', 'user_id', 'run_name', 'start_time', 'tags'] },
+  { method: 'GET', path: '/api/2.0/mlflow/runs/get', fields: ['run_id', 'run_uuid'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/update', fields: ['run_id', 'status', 'end_time', 'run_name'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/delete', fields: ['run_id'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/restore', fields: ['run_id'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/search', fields: ['experiment_ids', 'filter', 'run_view_type', 'max_results', 'order_by', 'page_token'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/log-metric', fields: ['run_id', 'key', 'value', 'timestamp', 'step', 'model_id'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/log-parameter', fields: ['run_id', 'key', 'value'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/set-tag', fields: ['run_id', 'key', 'value'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/delete-tag', fields: ['run_id', 'key'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/log-batch', fields: ['run_id', 'metrics', 'params', 'tags'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/log-model', fields: ['run_id', 'model_json'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/log-inputs', fields: ['run_id', 'datasets', 'models'] },
+  { method: 'POST', path: '/api/2.0/mlflow/runs/outputs', fields: ['run_id', 'models'] },
+  { method: 'GET', path: '/api/2.0/mlflow/metrics/get-history', fields: ['run_id', 'metric_key', 'max_results', 'page_token'] },
+  { method: 'GET', path: '/api/2.0/mlflow/metrics/get-history-bulk-interval', fields: ['run_ids', 'metric_key', 'start_step', 'end_step', 'max_results'] },
+  { method: 'GET', path: '/api/2.0/mlflow/artifacts/list', fields: ['run_id', 'path', 'page_token'] },
+  { method: 'POST', path: '/api/2.0/mlflow/logged-models', fields: ['experiment_id', 'name', 'model_type', 'source_run_id', 'params', 'tags'] },
+  { method: 'POST', path: '/api/2.0/mlflow/logged-models/search', fields: ['experiment_ids', 'filter', 'datasets', 'max_results', 'order_by', 'page_token'] },
+  { method: 'GET', path: '/api/2.0/mlflow-artifacts/artifacts', fields: ['path'] },
+  { method: 'GET', path: '/api/v1/experiments', fields: ['filter', 'orderBy', 'view', 'maxResults', 'pageToken'] },
+  { method: 'POST', path: '/api/v1/experiments', fields: ['name', 'artifactLocation', 'tags'] },
+  { method: 'POST', path: '/api/v1/runs', fields: ['experimentId', 'name', 'startTime', 'tags', 'parentRunId'] },
+  { method: 'POST', path: '/api/v1/runs/search', fields: ['experimentIds', 'filter', 'orderBy', 'view', 'maxResults', 'pageToken'] },
+  { method: 'POST', path: '/api/v1/tokens', fields: ['name', 'role', 'expiresAt'] },
+  { method: 'GET', path: '/api/v1/audit', fields: ['actor', 'action', 'limit', 'beforeId', 'since'] },
+];
+/** Endpoints with an id in the path: the id is generated too. */
+const PATH_ENDPOINTS = [
+  { method: 'GET', path: (id: string) => `/api/v1/runs/${id}` },
+  { method: 'PATCH', path: (id: string) => `/api/v1/runs/${id}` },
+  { method: 'POST', path: (id: string) => `/api/v1/runs/${id}/log` },
+  { method: 'GET', path: (id: string) => `/api/v1/experiments/${id}` },
+  { method: 'GET', path: (id: string) => `/api/2.0/mlflow/logged-models/${id}` },
+  { method: 'PATCH', path: (id: string) => `/api/2.0/mlflow/logged-models/${id}` },
+  { method: 'GET', path: (id: string) => `/api/2.0/mlflow-artifacts/artifacts/${id}` },
+  { method: 'PUT', path: (id: string) => `/api/2.0/mlflow-artifacts/artifacts/${id}` },
+];
+
+const scalar = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('0', '1', 'NaN', 'Infinity', '-1', '9'.repeat(30), '../../etc/passwd', '/abs', "metrics.x > 'a", 'a'.repeat(9000), 'ACTIVE_ONLY', 'FINISHED'),
+);
+const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.array(fc.dictionary(fc.constantFrom('key', 'value', 'timestamp', 'step', 'dataset', 'model_id', 'name'), scalar), { maxLength: 3 }), fc.jsonValue({ maxDepth: 3 }));
+
+describe(`generated payloads at every endpoint (${testDialect})`, () => {
+  let server: TestServer;
+  let sentinelRun: string;
+  let snapshot: () => Promise<string>;
+  beforeAll(async () => {
+    server = await startTestServer();
+    const post = (path: string, body: unknown) =>
+      fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+    const { experiment_id } = await post('/api/2.0/mlflow/experiments/create', { name: 'sentinel' });
+    sentinelRun = (await post('/api/2.0/mlflow/runs/create', { experiment_id, run_name: 'sentinel' })).run.info.run_id;
+    await post('/api/2.0/mlflow/runs/log-batch', {
+      run_id: sentinelRun,
+      metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }],
+      params: [{ key: 'p', value: 'v' }],
+      tags: [{ key: 't', value: 'v' }],
+    });
+    snapshot = async () => {
+      const run = await (await fetch(`${server.url}/api/2.0/mlflow/runs/get?run_id=${sentinelRun}`)).text();
+      const exp = await (await fetch(`${server.url}/api/2.0/mlflow/experiments/get?experiment_id=${experiment_id}`)).text();
+      const history = await (await fetch(`${server.url}/api/2.0/mlflow/metrics/get-history?run_id=${sentinelRun}&metric_key=m`)).text();
+      return run + exp.replace(/"last_update_time":\d+/, '') + history;
+    };
+  });
+  afterAll(() => server.close());
+
+  it('never answer 5xx and never change unrelated data', async () => {
+    const before = await snapshot();
+    const failures: string[] = [];
+    const send = async (method: string, path: string, payload: Record<string, unknown> | unknown, raw?: string) => {
+      let url = server.url + path;
+      let body: string | undefined;
+      if (method === 'GET' && payload && typeof payload === 'object' && !Array.isArray(payload)) {
+        const qs = new URLSearchParams();
+        for (const [k, v] of Object.entries(payload as Record<string, unknown>)) for (const item of [v].flat()) qs.append(k, typeof item === 'string' ? item : JSON.stringify(item));
+        url += `?${qs}`;
+      } else if (method !== 'GET') {
+        body = raw ?? JSON.stringify(payload);
+      }
+      const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body });
+      const text = await res.text();
+      if (res.status >= 500) failures.push(`${method} ${path} ${body ?? url} -> ${res.status} ${text}`);
+      return res.status;
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ENDPOINTS),
+        fc.oneof(fc.dictionary(fc.string(), value, { maxKeys: 4 }), value),
+        fc.array(value, { minLength: 6, maxLength: 6 }),
+        async (endpoint, junk, fieldValues) => {
+          // Both shapes: arbitrary JSON, and an object with the endpoint's own field names holding arbitrary values.
+          await send(endpoint.method, endpoint.path, junk);
+          const shaped = Object.fromEntries(endpoint.fields.map((f, i) => [f, fieldValues[i % fieldValues.length]]));
+          await send(endpoint.method, endpoint.path, shaped);
+        },
+      ),
+      { numRuns: 250, seed: 20261121 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...PATH_ENDPOINTS), fc.string({ unit: 'grapheme', minLength: 1 }), value, async (endpoint, id, payload) => {
+        await send(endpoint.method, endpoint.path(encodeURIComponent(id)), payload);
+      }),
+      { numRuns: 150, seed: 20261121 },
+    );
+    for (const raw of ['{', '[]', 'null', '"str"', '{"run_id": ', '\u0000', '{"a":1}{"b":2}', 'NaN']) {
+      await send('POST', '/api/2.0/mlflow/runs/log-batch', null, raw);
+      await send('POST', '/api/v1/runs', null, raw);
+    }
+    expect(failures).toEqual([]);
+    expect(await snapshot()).toBe(before);
+  });
+});
