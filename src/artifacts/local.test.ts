@@ -35,6 +35,8 @@ describe('local artifact store', () => {
     await viaUri.put('x.txt', text('x'));
     expect(await store.list('sub')).toEqual([{ path: 'sub/x.txt', isDir: false, size: 1 }]);
     await expect(openArtifactStore('gs://bucket/x')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(openArtifactStore('')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(openArtifactStore('file://remote-host/dir')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('refuses paths that leave the root through a symlink', async () => {

@@ -19,7 +19,12 @@ const errCode = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.co
 
 /** Opens (creating if needed) a folder store at a plain path or file:// URI. */
 export async function openLocalStore(uri: string): Promise<LocalArtifactStore> {
-  const dir = /^file:/i.test(uri) ? fileURLToPath(uri) : resolve(uri);
+  let dir: string;
+  try {
+    dir = /^file:/i.test(uri) ? fileURLToPath(uri) : resolve(uri);
+  } catch {
+    throw invalid(`Invalid artifact store URI "${uri}"; use an absolute file:///path URI or a plain path.`, { uri });
+  }
   await mkdir(dir, { recursive: true });
   return new LocalArtifactStore(await realpath(dir));
 }
@@ -119,10 +124,7 @@ export class LocalArtifactStore implements ArtifactStore {
     }
     const segments = rel.split('/');
     const name = segments.pop()!;
-    const parent = await this.resolveExisting(segments.join('/')).catch((err: unknown) => {
-      if (errCode(err) === 'ENOTDIR') return undefined;
-      throw err;
-    });
+    const parent = await this.resolveExisting(segments.join('/'));
     if (parent === undefined) return;
     // rm does not follow a symlink at `name`: deleting a link removes the link, never what it points to.
     await rm(join(parent, name), { recursive: true, force: true });

@@ -16,7 +16,7 @@ const rejects = (fn: () => unknown, message: RegExp) => {
 
 describe('safeArtifactPath', () => {
   it('accepts ordinary relative paths unchanged', () => {
-    for (const p of ['a', 'model/MLmodel', 'a b/ü ñ/日本.txt', '.hidden', 'a/..b/c..', '...', 'x:y', 'a%2F..%2Fb']) {
+    for (const p of ['a', 'model/MLmodel', 'a b/ü ñ/日本.txt', '.hidden', 'a/..b/c..', '...', 'ab:c', 'metrics/x:y', 'a%2F..%2Fb']) {
       expect(safeArtifactPath(p)).toBe(p);
     }
   });

@@ -16,7 +16,10 @@ export interface ArtifactStore {
   readonly uri: string;
   /** Streams body to path, replacing any existing file atomically (readers never see a partial file). Returns bytes written. */
   put(path: string, body: NodeJS.ReadableStream | Readable): Promise<{ size: number }>;
-  /** NOT_FOUND SlipwayError if missing, or if path is a directory. */
+  /**
+   * NOT_FOUND SlipwayError if missing, or if path is a directory. The stream holds an open file or connection:
+   * the caller must read it to the end or destroy it.
+   */
   get(path: string): Promise<{ stream: Readable; size: number }>;
   /** Immediate children of a directory prefix ('' = root), sorted by path; [] when absent. */
   list(prefix: string): Promise<ArtifactEntry[]>;
@@ -30,6 +33,7 @@ export interface ArtifactStore {
  * s3://bucket/prefix an S3 store. Both modules are imported lazily so a local-only server never loads the AWS SDK.
  */
 export async function openArtifactStore(uri: string): Promise<ArtifactStore> {
+  if (uri.trim() === '') throw invalid('Artifact store URI is empty; give a local path, a file:// URI or s3://bucket/prefix.');
   if (/^s3:\/\//i.test(uri)) {
     const { openS3Store } = await import('./s3.js');
     return openS3Store(uri);
