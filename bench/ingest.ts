@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.js';
+import { SQLITE_INSERT_METRIC } from '../src/tracking/ingest.js';
 import { createRun, get, percentile, post, startBenchServer } from './lib/server.js';
 
 const arg = (name: string, fallback: number) => {
@@ -34,7 +35,8 @@ function batchRows(runId: string, b: number) {
 async function rawRate(dir: string): Promise<number> {
   const database = await openDatabase(`sqlite:${join(dir, 'raw.db')}`);
   const handle = database.sqlite!;
-  const insert = handle.prepare('INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
+  // The very statement the server runs, so the ratio measures everything around it.
+  const insert = handle.prepare(SQLITE_INSERT_METRIC);
   const runId = 'f'.repeat(32);
   const writeBatch = handle.transaction((rows: ReturnType<typeof batchRows>) => {
     for (const r of rows) insert.run(runId, r.key, r.value, r.timestamp, r.step, 0);

@@ -4,6 +4,9 @@ import { invalid } from '../core/errors.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DRIVE = /^[A-Za-z]:/;
+// Common file systems and S3 keys cap names at 255 bytes and keys at 1024 bytes.
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 1024;
 
 /**
  * Validates a relative artifact path ('dir/sub/file.txt') and returns it unchanged. Throws INVALID_ARGUMENT, with a
@@ -27,7 +30,13 @@ export function safeArtifactPath(input: string, options: { allowRoot?: boolean }
   if (input.startsWith('/') || DRIVE.test(input)) {
     throw invalid(`Artifact path "${input}" is absolute; give a path relative to the artifact root, without a leading "/" or drive letter.`, details);
   }
+  if (Buffer.byteLength(input) > MAX_PATH_BYTES) {
+    throw invalid(`Artifact path is longer than ${MAX_PATH_BYTES} bytes; use a shorter path.`, { path: input.slice(0, 100) });
+  }
   for (const segment of input.split('/')) {
+    if (Buffer.byteLength(segment) > MAX_NAME_BYTES) {
+      throw invalid(`Artifact path has a file or folder name longer than ${MAX_NAME_BYTES} bytes; shorten it.`, { path: input.slice(0, 100) });
+    }
     if (segment === '..') {
       throw invalid(`Artifact path "${input}" contains "..", which would leave the artifact root; use a path inside it.`, details);
     }

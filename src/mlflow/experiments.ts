@@ -83,7 +83,7 @@ export function registerExperimentRoutes(app: App, ctx: AppContext): void {
 
   const search = async (req: FastifyRequest) => {
     const m = Message.of(req);
-    const page = await searchExperiments(db, {
+    const page = await searchExperiments(ctx.database, {
       filter: m.string('filter') || undefined,
       orderBy: m.strings('order_by'),
       viewType: m.enumName('view_type', VIEW_TYPES) ?? 'ACTIVE_ONLY',

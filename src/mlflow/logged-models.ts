@@ -55,7 +55,7 @@ export function registerLoggedModelRoutes(app: App, ctx: AppContext): void {
     if (maxResults < 0 || maxResults > LIMITS.searchMax) {
       throw invalid(`Invalid value ${maxResults} for parameter 'max_results' supplied: it must be between 1 and ${LIMITS.searchMax}.`);
     }
-    const page = await searchLoggedModels(db, {
+    const page = await searchLoggedModels(ctx.database, {
       experimentIds: m.strings('experiment_ids', { ids: true }),
       filter: m.string('filter') || undefined,
       datasets: m.messages('datasets').map((d) => ({ datasetName: d.requiredString('dataset_name'), datasetDigest: d.string('dataset_digest') || undefined })),

@@ -2,13 +2,13 @@ import { invalid } from '../core/errors.js';
 import type { App, AppContext } from '../server/app.js';
 import { getMetricHistory, getMetricHistoryBulkInterval } from '../tracking/history.js';
 import { Message, routeOptions } from './request.js';
-import { compact, metricJson, pageJson } from './translate.js';
+import { compact, metricJson, metricsArrayJson, pageJson } from './translate.js';
 
 /** Metric histories: get-history (paged) and get-history-bulk-interval (sampled, for charts of several runs). */
 export function registerMetricRoutes(app: App, ctx: AppContext): void {
   const { db } = ctx.database;
 
-  app.get('/metrics/get-history', routeOptions(), async (req) => {
+  app.get('/metrics/get-history', routeOptions(), async (req, reply) => {
     const m = Message.of(req);
     const runId = m.runId();
     const key = m.requiredString('metric_key');
@@ -18,7 +18,9 @@ export function registerMetricRoutes(app: App, ctx: AppContext): void {
     }
     // Without max_results the whole history comes back in one page (MLflow 3.4's LIMIT 1 is a bug, fixed upstream).
     const page = await getMetricHistory(db, runId, key, { maxResults, pageToken: m.string('page_token') || undefined, orderBy: 'timestamp' });
-    return pageJson('metrics', page.metrics.map(metricJson), page.nextPageToken);
+    if (page.metrics.length === 0) return pageJson('metrics', [], page.nextPageToken);
+    const token = page.nextPageToken === null ? '' : `,"next_page_token":${JSON.stringify(page.nextPageToken)}`;
+    return reply.type('application/json').send(`{"metrics":${metricsArrayJson(page.metrics)}${token}}`);
   });
 
   app.get('/metrics/get-history-bulk-interval', routeOptions(), async (req) => {

@@ -61,7 +61,7 @@ export function registerRunRoutes(app: App, ctx: AppContext): void {
 
   app.post('/runs/search', routeOptions('viewer'), async (req) => {
     const m = Message.of(req);
-    const page = await searchRuns(db, {
+    const page = await searchRuns(ctx.database, {
       experimentIds: m.strings('experiment_ids', { ids: true }),
       filter: m.string('filter') || undefined,
       orderBy: m.strings('order_by'),

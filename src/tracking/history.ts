@@ -36,7 +36,7 @@ export async function getMetricHistory(
   const offset = decodeOffset(opts.pageToken);
   let q = db
     .selectFrom('metrics')
-    .select(['key', 'value', 'timestamp', 'step', 'is_nan'])
+    .select(['value', 'timestamp', 'step', 'is_nan'])
     .where('run_uuid', '=', run.run_uuid)
     .where('key', '=', key);
   // MLflow's get-history orders by time; charts and the native API want steps.
@@ -46,7 +46,7 @@ export async function getMetricHistory(
   const more = opts.maxResults !== undefined && rows.length > opts.maxResults;
   if (more) rows.pop();
   return {
-    metrics: rows.map((r) => ({ key: r.key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp, step: r.step })),
+    metrics: rows.map((r) => ({ key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp, step: r.step })),
     nextPageToken: more ? encodeOffset(offset + opts.maxResults!) : null,
   };
 }

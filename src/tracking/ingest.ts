@@ -115,8 +115,8 @@ async function insertParams(trx: Kysely<DB>, runId: string, params: KeyValue[]):
   }
 }
 
-const SQLITE_INSERT_METRIC =
-  'INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)';
+export const SQLITE_INSERT_METRIC =
+  'INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
 const sqliteStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 /**
@@ -137,7 +137,8 @@ export async function insertMetricRows(database: Database, trx: Kysely<DB>, rows
   await sql`INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
     SELECT * FROM unnest(${rows.map((r) => r.run_uuid)}::text[], ${rows.map((r) => r.key)}::text[],
       ${rows.map((r) => r.value)}::float8[], ${rows.map((r) => r.timestamp)}::int8[],
-      ${rows.map((r) => r.step)}::int8[], ${rows.map((r) => r.is_nan)}::int2[])`.execute(trx);
+      ${rows.map((r) => r.step)}::int8[], ${rows.map((r) => r.is_nan)}::int2[])
+    ON CONFLICT DO NOTHING`.execute(trx);
 }
 
 /** MLflow's latest value of a metric is the one with the greatest (step, timestamp, value). */

@@ -25,7 +25,7 @@ export async function registerTrackingRoutes(app: App, ctx: AppContext): Promise
 
   app.get('/experiments', { schema: { tags, querystring: S.SearchExperimentsQuery, response: { 200: S.ExperimentPage } } }, async (req) => {
     const q = req.query;
-    const page = await searchExperiments(db, {
+    const page = await searchExperiments(ctx.database, {
       filter: q.filter,
       orderBy: q.orderBy === undefined ? undefined : ([] as string[]).concat(q.orderBy),
       viewType: viewTypeOf(q.view),
@@ -118,7 +118,7 @@ export async function registerTrackingRoutes(app: App, ctx: AppContext): Promise
 
   app.post('/runs/search', { config: { role: 'viewer' }, schema: { tags, body: S.SearchRunsBody, response: { 200: S.RunPage } } }, async (req) => {
     const b = req.body;
-    const page = await searchRuns(db, {
+    const page = await searchRuns(ctx.database, {
       experimentIds: b.experimentIds,
       filter: b.filter,
       orderBy: b.orderBy,

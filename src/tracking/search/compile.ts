@@ -33,9 +33,9 @@ type AnyQuery<O> = SelectQueryBuilder<any, any, O>;
  * Adds the filter to a query whose FROM names the spec's table unaliased (`selectFrom('runs')`).
  *
  * Each top-level AND-ed test that needs a key/value row to exist (`params.p = 'v'`, `metrics.m > 1`) becomes an
- * inner join on (id, key), unique per row, so rows are not multiplied; joins let the planner start from the most
- * selective index (`params (key, value)`) or from the searched table, where an EXISTS subquery is only ever run
- * row by row. Other tests (IS NULL, OR, datasets) are EXISTS subqueries. A joined table is a subquery whose only
+ * inner join on (id, key), unique per row, so rows are not multiplied. Joins let the planner start from the most
+ * selective index (`params (key, value)`) or from the searched table; SQLite would run an EXISTS subquery row by
+ * row of the searched table, never start from it. Other tests (IS NULL, OR, datasets) are EXISTS subqueries. A joined table is a subquery whose only
  * columns are named `search_<n>_*`, so the caller's unqualified column names stay unambiguous; still, select the
  * table's columns with `selectAll('runs')`, not `selectAll()`, which would add those columns to every row.
  */
@@ -62,7 +62,7 @@ export function whereMatches<DB, TB extends keyof DB, O>(
     const rows = keyRows(table, node.key, test, sql`f.${sql.ref(table.fk)} as ${sql.ref(`${alias}_id`)}`);
     query = query.innerJoin(rows.as(alias), (join) => join.on(sql<SqlBool>`${sql.ref(`${alias}.${alias}_id`)} = ${ctx.id}`));
   }
-  // Plain column tests first: both engines evaluate correlated subqueries in the order written.
+  // Plain column tests first: SQLite evaluates WHERE terms in the order written, and subqueries cost more.
   rest.sort((a, b) => Number(isAttributeTest(b)) - Number(isAttributeTest(a)));
   if (rest.length > 0) query = query.where(condition({ kind: 'and', operands: rest }, ctx));
   return query as SelectQueryBuilder<DB, TB, O>;
