@@ -1,8 +1,8 @@
 import { invalid } from '../core/errors.js';
 import type { App, AppContext } from '../server/app.js';
-import { getMetricHistory, getMetricHistoryBulkInterval } from '../tracking/history.js';
+import { getMetricHistory, getMetricHistoryBulkInterval, getMetricHistoryJson } from '../tracking/history.js';
 import { Message, routeOptions } from './request.js';
-import { compact, metricJson, metricsArrayJson, pageJson } from './translate.js';
+import { compact, metricJson, pageJson } from './translate.js';
 
 /** Metric histories: get-history (paged) and get-history-bulk-interval (sampled, for charts of several runs). */
 export function registerMetricRoutes(app: App, ctx: AppContext): void {
@@ -16,11 +16,14 @@ export function registerMetricRoutes(app: App, ctx: AppContext): void {
     if (maxResults !== undefined && maxResults < 1) {
       throw invalid(`Invalid value ${maxResults} for parameter 'max_results' supplied: it must be a positive integer.`);
     }
+    const pageToken = m.string('page_token') || undefined;
     // Without max_results the whole history comes back in one page (MLflow 3.4's LIMIT 1 is a bug, fixed upstream).
-    const page = await getMetricHistory(db, runId, key, { maxResults, pageToken: m.string('page_token') || undefined, orderBy: 'timestamp' });
-    if (page.metrics.length === 0) return pageJson('metrics', [], page.nextPageToken);
-    const token = page.nextPageToken === null ? '' : `,"next_page_token":${JSON.stringify(page.nextPageToken)}`;
-    return reply.type('application/json').send(`{"metrics":${metricsArrayJson(page.metrics)}${token}}`);
+    if (maxResults === undefined && pageToken === undefined) {
+      const json = await getMetricHistoryJson(ctx.database, runId, key, 'timestamp');
+      return reply.type('application/json').send(json === '[]' ? '{}' : `{"metrics":${json}}`);
+    }
+    const page = await getMetricHistory(db, runId, key, { maxResults, pageToken, orderBy: 'timestamp' });
+    return pageJson('metrics', page.metrics.map(metricJson), page.nextPageToken);
   });
 
   app.get('/metrics/get-history-bulk-interval', routeOptions(), async (req) => {

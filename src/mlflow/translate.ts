@@ -36,22 +36,6 @@ export const experimentJson = (e: Experiment): Json =>
 
 export const metricJson = (m: Metric): Json => ({ key: m.key, value: metricValueJson(m.value), timestamp: m.timestamp, step: m.step });
 
-/**
- * A metric history as a JSON array, written directly: histories run to hundreds of thousands of points, and
- * building an object per point for JSON.stringify doubles the time to answer.
- */
-export function metricsArrayJson(metrics: Metric[]): string {
-  const parts: string[] = new Array(metrics.length);
-  const keys = new Map<string, string>();
-  for (let i = 0; i < metrics.length; i++) {
-    const m = metrics[i]!;
-    let key = keys.get(m.key);
-    if (key === undefined) keys.set(m.key, (key = JSON.stringify(m.key)));
-    const v = m.value;
-    parts[i] = `{"key":${key},"value":${Number.isFinite(v) ? v : JSON.stringify(metricValueJson(v))},"timestamp":${m.timestamp},"step":${m.step}}`;
-  }
-  return `[${parts.join(',')}]`;
-}
 
 export const runInfoJson = (i: RunInfo): Json =>
   compact({
