@@ -84,6 +84,17 @@ async function main() {
     const rate = n / ((performance.now() - t0) / 1000);
     latencies.sort((a, b) => a - b);
     console.log(`log-metric          : p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, ${Math.round(rate)} calls/s (one client, sequential)`);
+    const clients = 8;
+    const runs = await Promise.all(Array.from({ length: clients }, (_, c) => createRun(server.url, `single-${c}`)));
+    const c0 = performance.now();
+    await Promise.all(
+      runs.map(async (runId) => {
+        for (let i = 0; i < n / 2; i++) {
+          await post(`${server.url}/api/2.0/mlflow/runs/log-metric`, JSON.stringify({ run_id: runId, key: 'loss', value: i, timestamp: Date.now(), step: i }));
+        }
+      }),
+    );
+    console.log(`log-metric          : ${Math.round((clients * n) / 2 / ((performance.now() - c0) / 1000))} calls/s (${clients} concurrent clients)`);
 
     const hist = await createRun(server.url, 'history');
     for (let b = 0; b < 100; b++) {

@@ -55,7 +55,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     handle.pragma('busy_timeout = 10000');
     handle.pragma('cache_size = -65536');
     handle.pragma('temp_store = MEMORY');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
     database = {
       db,
       dialect,
@@ -92,6 +92,33 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   }
   await migrate(database);
   return database;
+}
+
+/**
+ * The query builder prepares every query it runs; preparing costs as much as running a small statement, and the
+ * same few statements serve almost every request. Reusing them is safe because the dialect runs one query at a time.
+ */
+function withStatementCache(handle: BetterSqlite3.Database, size = 500): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return new Proxy(handle, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (stmt) {
+          cache.delete(source);
+        } else {
+          stmt = target.prepare(source);
+          if (cache.size >= size) cache.delete(cache.keys().next().value!);
+        }
+        cache.set(source, stmt);
+        return stmt;
+      };
+    },
+  });
 }
 
 async function migrate(database: Database): Promise<void> {
