@@ -25,8 +25,12 @@ import { startTestServer, type TestServer } from './server.js';
  *  - `import MLflow from 'mlflow'` is the class at run time (index.js exports lib/mlflow's default), but the
  *    declared types (lib/mlflow.d.ts) describe lib/mlflow.js's exports object, so TypeScript (NodeNext) sees
  *    `{ default: typeof MLflow, MLflowBase }` and the class needs a cast.
+ *  - The README documents the constructor option as `heders`; the code reads `headers`, so the README's spelling
+ *    silently sends no token (401 with auth on).
  *  - Type slips without run-time effect: `FileInfo.id_dir` (is `is_dir`), `Artifacts.list` typed `files: FileInfo`
- *    (is an array), `RunInfo` without `run_name`, `Experiments.get` promising `runs` (MLflow 1.x).
+ *    (is an array), `RunInfo` without `run_name`, `Experiments.get` promising `runs` (MLflow 1.x), `runs`/`metrics`/
+ *    `files` typed as always present (MLflow omits empty repeated fields: `{}`), and optional request fields typed
+ *    as required (`artifact_location`; `user_id`, `start_time` of runs/create; `status`, `end_time` of runs/update).
  */
 
 // See the header: the default import is the class at run time; its declared type is the module object.
@@ -327,48 +331,52 @@ describe('mlflow npm client against Slipway (no auth)', () => {
       expect(error.data?.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
     }
 
-    await Experiments.create({ name: 'npm-client-dup', artifact_location: '' });
+    const experimentId = (await Experiments.create({ name: 'npm-client-dup', artifact_location: '' })).experiment_id;
     const duplicate = await packageError(Experiments.create({ name: 'npm-client-dup', artifact_location: '' }));
     expect(duplicate).toEqual({
       status: 400,
       statusText: 'Bad Request',
       data: { error_code: 'RESOURCE_ALREADY_EXISTS', message: expect.stringContaining('npm-client-dup') },
     });
+    const other = (await Experiments.create({ name: 'npm-client-dup-2', artifact_location: '' })).experiment_id;
+    const renamed = await packageError(Experiments.update({ experiment_id: other, new_name: 'npm-client-dup' }));
+    expect([renamed.status, renamed.data?.error_code]).toEqual([400, 'RESOURCE_ALREADY_EXISTS']);
 
-    // A validation error: params are immutable.
-    const experimentId = (await Experiments.get({ experiment_id: (await extra.getByName('npm-client-dup')).experiment.experiment_id })).experiment.experiment_id;
+    // Deleting twice / restoring an active experiment: 404, as MLflow looks among active (deleted) ones.
+    await Experiments.delete({ experiment_id: other });
+    expect((await packageError(Experiments.delete({ experiment_id: other }))).data?.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect((await packageError(Experiments.restore({ experiment_id: experimentId }))).data?.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+
     const runId = (await Runs.create({ experiment_id: experimentId, user_id: 'u', start_time: 0 })).run.info.run_id;
-    const second = (await Runs.create({ experiment_id: experimentId, user_id: 'u', start_time: 0 })).run.info.run_id;
+    // Unknown metric key: an empty history, `{}` (no metrics field).
+    expect(await Metrics.getHistory({ run_id: runId, metric_key: 'never-logged' })).toEqual({});
+    // Unknown run: Slipway answers 404 (MLflow's SQL store would answer an empty history; see the reference §2.23).
+    expect((await packageError(Metrics.getHistory({ run_id: unknownRun, metric_key: 'loss' }))).data?.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect((await packageError(Runs.deleteTag({ run_id: runId, key: 'never-set' }))).data).toEqual({
+      error_code: 'RESOURCE_DOES_NOT_EXIST',
+      message: `No tag with name: never-set in run with id ${runId}`,
+    });
+
+    // Validation errors: INVALID_PARAMETER_VALUE, 400.
     await Runs.logParameter({ run_id: runId, key: 'k', value: 'v1' });
     const changed = await packageError(Runs.logParameter({ run_id: runId, key: 'k', value: 'v2' }));
-    expect(changed.status).toBe(400);
-    expect(changed.data?.error_code).toBe('INVALID_PARAMETER_VALUE');
-
-    // PROBE
-    const probe = async (name: string, f: () => Promise<unknown>) => {
-      try { console.error(name, JSON.stringify(await f())); } catch (e) { console.error(name, 'ERR', (e as Error).message); }
-    };
-    await probe('history unknown run', () => Metrics.getHistory({ run_id: unknownRun, metric_key: 'x' }));
-    await probe('history unknown key', () => Metrics.getHistory({ run_id: runId, metric_key: 'x' }));
-    const dead = (await Experiments.create({ name: 'npm-client-dead', artifact_location: '' })).experiment_id;
-    await Experiments.delete({ experiment_id: dead });
-    await probe('rename deleted', () => Experiments.update({ experiment_id: dead, new_name: 'zzz' }));
-    await probe('rename to dup', () => Experiments.update({ experiment_id: experimentId, new_name: 'npm-client-exp-renamed' }));
-    await probe('delete deleted', () => Experiments.delete({ experiment_id: dead }));
-    await probe('restore active', () => Experiments.restore({ experiment_id: experimentId }));
+    expect([changed.status, changed.data?.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    const badFilter = await packageError(Runs.search({ experiment_ids: [experimentId], filter: 'metrics.loss <<< 1' }));
+    expect([badFilter.status, badFilter.data?.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
     await Runs.delete({ run_id: runId });
-    await probe('log to deleted run', () => Runs.logMetric({ run_id: runId, key: 'a', value: 1, timestamp: 1 }));
-    await probe('create run in deleted exp', () => Runs.create({ experiment_id: dead, user_id: 'u', start_time: 0 }));
-    await probe('delete missing tag', () => Runs.deleteTag({ run_id: second, key: 'nope' }));
-    await probe('bad filter', () => Runs.search({ experiment_ids: [experimentId], filter: 'metrics.loss <<< 1' }));
-    await probe('artifacts bad path', () => Artifacts.list({ run_id: second, path: '../x' }));
-    await probe('runs.get no id', () => Runs.get({ run_id: '' }));
-    await probe('get exp', () => Experiments.get({ experiment_id: experimentId }));
-    await probe('run', () => Runs.get({ run_id: second }));
+    const deletedRun = await packageError(Runs.logMetric({ run_id: runId, key: 'm', value: 1, timestamp: 1 }));
+    expect(deletedRun).toEqual({
+      status: 400,
+      statusText: 'Bad Request',
+      data: { error_code: 'INVALID_PARAMETER_VALUE', message: `The run ${runId} must be in the 'active' state. Current state is deleted.` },
+    });
   });
 
-  test('the package console.logs every POST body', () => {
-    expect(consoleLog).toHaveBeenCalledWith(JSON.stringify({ name: 'npm-client-dup', artifact_location: '' }));
+  test('the package console.logs every POST body (GETs are not logged)', async () => {
+    consoleLog.mockClear();
+    const { experiment_id } = await client.Experiments.create({ name: 'npm-client-logged', artifact_location: '' });
+    await client.Experiments.get({ experiment_id });
+    expect(consoleLog.mock.calls).toEqual([[JSON.stringify({ name: 'npm-client-logged', artifact_location: '' })]]);
   });
 });
 
@@ -382,7 +390,7 @@ describe('mlflow npm client with auth on', () => {
     await server?.close();
   });
 
-  test('the README\'s headers option carries the bearer token: an admin token drives the workflow', async () => {
+  test('the `headers` option carries the bearer token: with an admin token the workflow runs', async () => {
     const token = server.adminToken!;
     const client = new MLflow({ endpoint: server.url, headers: { Authorization: `Bearer ${token}` } });
     const { Experiments, Runs, Metrics, Artifacts } = client;
@@ -400,6 +408,13 @@ describe('mlflow npm client with auth on', () => {
     await Runs.update({ run_id: runId, status: RunStatus.FINISHED, end_time: 2 });
     await Runs.delete({ run_id: runId });
     await Experiments.delete({ experiment_id: experimentId });
+  });
+
+  test("the README's option name `heders` (a typo for `headers`) is ignored: the token is never sent", async () => {
+    const readmeSpelling = { endpoint: server.url, heders: { Authorization: `Bearer ${server.adminToken!}` } };
+    const client = new MLflow(readmeSpelling as ConstructorProps);
+    const error = await packageError(client.Experiments.get({ experiment_id: '0' }));
+    expect([error.status, error.data?.error_code]).toEqual([401, 'UNAUTHENTICATED']);
   });
 
   test('without a token, or with a bad one: 401 UNAUTHENTICATED; a viewer token reads but cannot write (403)', async () => {

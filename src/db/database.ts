@@ -56,12 +56,16 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     handle.pragma('cache_size = -65536');
     handle.pragma('temp_store = MEMORY');
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+    // SQLite never gathers planner statistics by itself, and run search picks its starting index from them:
+    // refresh them at open and hourly, as SQLite recommends for long-lived connections.
+    const optimize = setInterval(() => handle.pragma('optimize'), 3_600_000).unref();
     database = {
       db,
       dialect,
       sqlite: handle,
       url,
       close: async () => {
+        clearInterval(optimize);
         handle.pragma('optimize');
         await db.destroy();
       },
@@ -91,6 +95,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     database = { db, dialect, sqlite: null, url, close: () => db.destroy() };
   }
   await migrate(database);
+  if (database.sqlite) database.sqlite.pragma('optimize = 0x10002');
   return database;
 }
 
