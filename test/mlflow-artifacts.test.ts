@@ -1,57 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from './server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { expectError, expectOk, mlflowHttp, useTestServer } from './mlflow-http.js';
 
 /** MLflow artifacts: runs' artifacts/list, /get-artifact and the mlflow-artifacts service (reference §2.25, §4). */
 
-interface Reply {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-let server: TestServer;
+const server = useTestServer();
+// String bodies are uploads, sent without a JSON content type.
+const { call, post, get } = mlflowHttp(server, { strings: 'raw', timeout: 15_000 });
 let experimentId: string;
 beforeAll(async () => {
-  server = await startTestServer();
   experimentId = expectOk(await post('experiments/create', { name: 'artifact-tests' })).experiment_id;
 });
-afterAll(async () => {
-  await server?.close();
-});
 
-async function call(method: string, path: string, body?: string | object, headers: Record<string, string> = {}): Promise<Reply> {
-  const isJson = body !== undefined && typeof body !== 'string';
-  const res = await fetch(server.url + path, {
-    method,
-    headers: isJson ? { 'content-type': 'application/json', ...headers } : headers,
-    body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed, text, headers: res.headers };
-}
-const post = (path: string, body: object) => call('POST', `/api/2.0/mlflow/${path}`, body);
-function get(path: string, query: Record<string, string> = {}): Promise<Reply> {
-  return call('GET', `/api/2.0/mlflow/${path}?${new URLSearchParams(query)}`);
-}
-function expectError(r: Reply, status: number, code: string, message?: string | RegExp): void {
-  expect(r.status, r.text).toBe(status);
-  expect(r.body.error_code).toBe(code);
-  if (message !== undefined) expect(r.body.message).toMatch(message);
-}
-function expectOk(r: Reply): any {
-  expect(r.status, r.text).toBe(200);
-  return r.body;
-}
 /** Writes a file straight into the server's artifact store folder (store path relative to its root). */
 function seed(storePath: string, content: string): void {
   const file = join(server.store.dir, 'artifacts', ...storePath.split('/'));

@@ -3,7 +3,8 @@ import { LifecycleStage, RunStatus, ViewType } from 'mlflow/enum.js';
 import type { Experiment, Metric, Run, RunInfo } from 'mlflow/lib/interface.js';
 import { MLflowBase, type ConstructorProps } from 'mlflow/lib/mlflow.js';
 import { afterAll, beforeAll, describe, expect, test, vi, type MockInstance } from 'vitest';
-import { startTestServer, type TestServer } from './server.js';
+import { useTestServer } from './mlflow-http.js';
+import type { TestServer } from './server.js';
 
 /**
  * The third-party npm client `mlflow` 2.0.7 (Yuhsak/mlflow) driving Slipway's MLflow REST API 2.0 end to end.
@@ -110,17 +111,13 @@ afterAll(() => {
 });
 
 describe('mlflow npm client against Slipway (no auth)', () => {
-  let server: TestServer;
+  const server = useTestServer();
   let client: Client;
   let extra: MissingExperimentCalls;
 
-  beforeAll(async () => {
-    server = await startTestServer();
+  beforeAll(() => {
     client = new MLflow({ endpoint: server.url });
     extra = new MissingExperimentCalls({ endpoint: server.url });
-  });
-  afterAll(async () => {
-    await server?.close();
   });
 
   test('experiments: create, get, get-by-name, update, search, tag, delete, restore', async () => {
@@ -381,14 +378,7 @@ describe('mlflow npm client against Slipway (no auth)', () => {
 });
 
 describe('mlflow npm client with auth on', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer({ auth: true });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer({ auth: true });
 
   test('the `headers` option carries the bearer token: with an admin token the workflow runs', async () => {
     const token = server.adminToken!;

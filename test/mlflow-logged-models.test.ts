@@ -1,56 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from './server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { api, expectError, expectOk, mlflowHttp, useTestServer } from './mlflow-http.js';
 
 /** MLflow 3 logged models, following the reference §3. */
 
-interface Reply {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-let server: TestServer;
+const server = useTestServer();
+const { call, post, get } = mlflowHttp(server);
 let experimentId: string;
 beforeAll(async () => {
-  server = await startTestServer();
   experimentId = expectOk(await post('experiments/create', { name: 'logged-model-tests' })).experiment_id;
 });
-afterAll(async () => {
-  await server?.close();
-});
 
-async function call(method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed, text, headers: res.headers };
-}
-const api = (path: string) => `/api/2.0/mlflow/${path}`;
-const post = (path: string, body: unknown) => call('POST', api(path), body);
-function get(path: string, query: Record<string, string> = {}, base = '/api/2.0'): Promise<Reply> {
-  return call('GET', `${base}/mlflow/${path}?${new URLSearchParams(query)}`);
-}
-function expectError(r: Reply, status: number, code: string, message?: string | RegExp): void {
-  expect(r.status, r.text).toBe(status);
-  expect(r.body.error_code).toBe(code);
-  if (message !== undefined) expect(r.body.message).toMatch(message);
-}
-function expectOk(r: Reply): any {
-  expect(r.status, r.text).toBe(200);
-  return r.body;
-}
 const createModel = async (body: Record<string, unknown> = {}): Promise<any> =>
   expectOk(await post('logged-models', { experiment_id: experimentId, ...body })).model;
 const getModel = async (id: string): Promise<any> => expectOk(await get(`logged-models/${id}`)).model;

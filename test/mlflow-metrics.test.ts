@@ -1,54 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from './server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { expectError, expectOk, mlflowHttp, useTestServer } from './mlflow-http.js';
 
 /** MLflow metric histories, following the reference §2.23-2.24. */
 
-interface Reply {
-  status: number;
-  body: any;
-  text: string;
-}
-
-let server: TestServer;
+const { post, get } = mlflowHttp(useTestServer());
 let experimentId: string;
 beforeAll(async () => {
-  server = await startTestServer();
   experimentId = expectOk(await post('experiments/create', { name: 'metrics-tests' })).experiment_id;
 });
-afterAll(async () => {
-  await server?.close();
-});
 
-async function call(method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed, text };
-}
-const post = (path: string, body: unknown) => call('POST', `/api/2.0/mlflow/${path}`, body);
-function get(path: string, query: Record<string, string | number | (string | number)[]> = {}, base = '/api/2.0'): Promise<Reply> {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) for (const x of [v].flat()) qs.append(k, String(x));
-  return call('GET', `${base}/mlflow/${path}?${qs}`);
-}
-function expectError(r: Reply, status: number, code: string, message?: string | RegExp): void {
-  expect(r.status, r.text).toBe(status);
-  expect(r.body.error_code).toBe(code);
-  if (message !== undefined) expect(r.body.message).toMatch(message);
-}
-function expectOk(r: Reply): any {
-  expect(r.status, r.text).toBe(200);
-  return r.body;
-}
 const newRun = async (): Promise<string> => expectOk(await post('runs/create', { experiment_id: experimentId })).run.info.run_id;
 async function logSteps(runId: string, key: string, steps: number[], value = (s: number) => s / 10): Promise<void> {
   for (let i = 0; i < steps.length; i += 1000) {

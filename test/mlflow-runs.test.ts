@@ -1,54 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from './server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { expectError, expectOk, mlflowHttp, useTestServer } from './mlflow-http.js';
 
 /** MLflow runs endpoints, following the reference §2.10-2.15 and §2.18. */
 
-interface Reply {
-  status: number;
-  body: any;
-  text: string;
-}
-
-let server: TestServer;
+const { post, get } = mlflowHttp(useTestServer());
 let experimentId: string;
 beforeAll(async () => {
-  server = await startTestServer();
   experimentId = expectOk(await post('experiments/create', { name: 'runs-tests' })).experiment_id;
 });
-afterAll(async () => {
-  await server?.close();
-});
 
-async function call(method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed, text };
-}
-const post = (path: string, body: unknown) => call('POST', `/api/2.0/mlflow/${path}`, body);
-function get(path: string, query: Record<string, string | number | (string | number)[]> = {}): Promise<Reply> {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) for (const x of [v].flat()) qs.append(k, String(x));
-  return call('GET', `/api/2.0/mlflow/${path}?${qs}`);
-}
-function expectError(r: Reply, status: number, code: string, message?: string | RegExp): void {
-  expect(r.status, r.text).toBe(status);
-  expect(r.body.error_code).toBe(code);
-  if (message !== undefined) expect(r.body.message).toMatch(message);
-}
-function expectOk(r: Reply): any {
-  expect(r.status, r.text).toBe(200);
-  return r.body;
-}
 const createRun = async (body: Record<string, unknown> = {}): Promise<any> =>
   expectOk(await post('runs/create', { experiment_id: experimentId, ...body })).run;
 const getRun = async (runId: string): Promise<any> => expectOk(await get('runs/get', { run_id: runId })).run;

@@ -1,47 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { startTestServer, type TestServer } from './server.js';
+import { expectErrorWithMessage as expectError, mlflowHttp, request as call, useTestServer } from './mlflow-http.js';
 
 /** MLflow-wide behaviour: health and version, request parsing, error shape, OpenAPI, auth. */
 
-interface Reply {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-async function call(server: TestServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const h: Record<string, string> = { ...headers };
-  if (body !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json';
-  const res = await fetch(server.url + path, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed, text, headers: res.headers };
-}
-
-function expectError(r: Reply, status: number, code: string, message?: string | RegExp): void {
-  expect(r.status, r.text).toBe(status);
-  expect(r.body.error_code).toBe(code);
-  expect(typeof r.body.message).toBe('string');
-  if (message !== undefined) expect(r.body.message).toMatch(message);
-}
-
 describe('MLflow server basics', () => {
-  let server: TestServer;
-  const post = (path: string, body?: unknown, headers?: Record<string, string>) => call(server, 'POST', `/api/2.0/mlflow/${path}`, body, headers);
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer();
+  const { post } = mlflowHttp(server);
 
   test('GET /health answers OK and /version the server version', async () => {
     const health = await call(server, 'GET', '/health');
@@ -131,19 +96,15 @@ describe('MLflow server basics', () => {
 });
 
 describe('MLflow endpoints with auth on', () => {
-  let server: TestServer;
+  const server = useTestServer({ auth: true });
   let viewer: string;
   let editor: string;
   const as = (token: string | null, method: string, path: string, body?: unknown) =>
     call(server, method, path, body, token ? { authorization: `Bearer ${token}` } : {});
 
   beforeAll(async () => {
-    server = await startTestServer({ auth: true });
     viewer = await server.tokenFor('viewer');
     editor = await server.tokenFor('editor');
-  });
-  afterAll(async () => {
-    await server?.close();
   });
 
   test('no token is UNAUTHENTICATED 401 in MLflow shape; /health stays public', async () => {
