@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type * as A from '../access/routes.js';
+import type * as R from '../registry/schemas.js';
 import type * as S from '../tracking/schemas.js';
 
 export type Experiment = S.Experiment;
@@ -21,6 +22,15 @@ export type TokenInfo = A.TokenInfoJson;
 export type CreatedToken = Static<typeof A.CreatedToken>;
 export type AuditEntry = A.AuditEntryJson;
 export type AuditQuery = Static<typeof A.AuditQuery>;
+export type RegisteredModel = R.RegisteredModel;
+export type RegisteredModelDetail = R.RegisteredModelDetail;
+export type ModelVersion = R.ModelVersion;
+export type StageMove = R.StageMove;
+export type ModelPage = Static<typeof R.ModelPage>;
+export type SearchModelsQuery = Static<typeof R.SearchModelsQuery>;
+export type CreateModelBody = Static<typeof R.CreateModelBody>;
+export type CreateVersionBody = Static<typeof R.CreateVersionBody>;
+export type StageHistoryQuery = Static<typeof R.HistoryQuery>;
 
 /** An error answered by the server, with its code (`NOT_FOUND`, `INVALID_ARGUMENT`, ...) and HTTP status. */
 export class SlipwayApiError extends Error {
@@ -142,6 +152,20 @@ export class SlipwayClient {
     }
     return res;
   }
+
+  searchModels = (q: SearchModelsQuery = {}) => this.request<ModelPage>('GET', '/api/v1/models', { query: q as Query });
+  createModel = (body: CreateModelBody) => this.request<{ model: RegisteredModelDetail }>('POST', '/api/v1/models', { body });
+  /** A registered model with all its versions and aliases. */
+  getModel = (name: string) => this.request<{ model: RegisteredModelDetail }>('GET', `/api/v1/models/${enc(name)}`);
+  createModelVersion = (name: string, body: CreateVersionBody) => this.request<{ version: ModelVersion }>('POST', `/api/v1/models/${enc(name)}/versions`, { body });
+  getModelVersion = (name: string, version: number) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/versions/${version}`);
+  /** Points an alias at a version (moving it when it exists); returns that version. */
+  setModelAlias = (name: string, alias: string, version: number) =>
+    this.request<{ version: ModelVersion }>('PUT', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`, { body: { version } });
+  deleteModelAlias = (name: string, alias: string) => this.request<void>('DELETE', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
+  getModelVersionByAlias = (name: string, alias: string) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
+  /** Alias and stage moves of a model, newest first. */
+  modelHistory = (name: string, q: StageHistoryQuery = {}) => this.request<{ entries: StageMove[] }>('GET', `/api/v1/models/${enc(name)}/history`, { query: q as Query });
 
   listTokens = (all = false) => this.request<{ tokens: TokenInfo[] }>('GET', '/api/v1/tokens', { query: { all: all || undefined } });
   createToken = (body: { name: string; role: 'viewer' | 'editor' | 'admin'; expiresAt?: string }) => this.request<CreatedToken>('POST', '/api/v1/tokens', { body });

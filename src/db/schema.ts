@@ -19,6 +19,12 @@ export interface DB {
   logged_model_metrics: LoggedModelMetricRow;
   api_tokens: ApiTokenRow;
   audit_log: AuditRow;
+  registered_models: RegisteredModelRow;
+  registered_model_tags: KeyValueRow & { name: string };
+  model_versions: ModelVersionRow;
+  model_version_tags: KeyValueRow & { version_id: string };
+  registered_model_aliases: { name: string; alias: string; version: number };
+  model_stage_history: StageHistoryRow;
 }
 
 export interface KeyValueRow {
@@ -111,4 +117,51 @@ export interface AuditRow {
   target_id: string;
   before: string | null;
   after: string | null;
+}
+
+export interface RegisteredModelRow {
+  name: string;
+  description: string | null;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  last_version: number;
+}
+
+export interface ModelVersionRow {
+  id: string;
+  name: string;
+  version: number;
+  source: string;
+  run_id: string | null;
+  run_link: string | null;
+  status: string;
+  status_message: string | null;
+  description: string | null;
+  /** None, Staging, Production or Archived. */
+  current_stage: string;
+  user_id: string | null;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  /** The MLflow 3 logged model the version was registered from. */
+  model_id: string | null;
+  /** sha256 of the model's content, when known. */
+  content_digest: string | null;
+  size: number | null;
+  /** JSON text. */
+  signature: string | null;
+  flavor: string | null;
+  deleted_at: number | null;
+}
+
+export interface StageHistoryRow {
+  id: Generated<number>;
+  name: string;
+  version: number;
+  kind: 'alias' | 'stage';
+  /** The alias name, or '' for stage moves. */
+  key: string;
+  from_value: string | null;
+  to_value: string | null;
+  actor: string;
+  at: number;
 }

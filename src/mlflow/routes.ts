@@ -4,6 +4,7 @@ import { registerExperimentRoutes } from './experiments.js';
 import { registerLoggedModelFileRoute, registerLoggedModelRoutes } from './logged-models.js';
 import { registerLoggingRoutes } from './logging.js';
 import { registerMetricRoutes } from './metrics.js';
+import { registerRegistryRoutes } from './registry.js';
 import { parseJsonBody } from './request.js';
 import { registerRunRoutes } from './runs.js';
 
@@ -35,6 +36,7 @@ export async function registerMlflowRoutes(app: App, ctx: AppContext): Promise<v
         registerMetricRoutes(mlflow, ctx);
         registerRunArtifactRoutes(mlflow, ctx);
         registerLoggedModelRoutes(mlflow, ctx);
+        registerRegistryRoutes(mlflow, ctx);
         if (base === '/ajax-api/2.0') registerLoggedModelFileRoute(mlflow, ctx);
       },
       { prefix: `${base}/mlflow` },

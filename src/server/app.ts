@@ -6,6 +6,7 @@ import { registerAccessRoutes } from '../access/routes.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { Database } from '../db/database.js';
 import { registerMlflowRoutes } from '../mlflow/routes.js';
+import { registerRegistryRoutes } from '../registry/routes.js';
 import { registerTrackingRoutes } from '../tracking/routes.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
@@ -57,6 +58,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (api) => registerTrackingRoutes(api as App, ctx), { prefix: '/api/v1' });
+  await app.register(async (api) => registerRegistryRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
   return app;

@@ -55,7 +55,7 @@ export interface KeyValueTable {
 export interface SearchSpec {
   /** Plural noun used in messages, e.g. "runs". */
   name: string;
-  table: 'runs' | 'experiments' | 'logged_models';
+  table: 'runs' | 'experiments' | 'logged_models' | 'registered_models' | 'model_versions';
   id: string;
   attributes: Readonly<Record<string, AttributeSpec>>;
   /** Alternative attribute names, mapped to the canonical one (MLflow's `created`, `run name`). */
