@@ -4,6 +4,8 @@ import { registerAudit } from './audit.js';
 import { DEFAULT_URL, processIo, type Io } from './common.js';
 import { registerExperiments } from './experiments.js';
 import { registerGc } from './gc.js';
+import { registerLineage } from './lineage.js';
+import { registerModels } from './models.js';
 import { reportError } from './output.js';
 import { registerRuns } from './runs.js';
 import { registerServer } from './server.js';
@@ -36,6 +38,8 @@ Examples:
   registerServer(program, io);
   registerExperiments(program, io);
   registerRuns(program, io);
+  registerModels(program, io);
+  registerLineage(program, io);
   registerTokens(program, io);
   registerAudit(program, io);
   registerGc(program, io);

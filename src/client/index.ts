@@ -25,6 +25,7 @@ export type AuditQuery = Static<typeof A.AuditQuery>;
 export type RegisteredModel = R.RegisteredModel;
 export type RegisteredModelDetail = R.RegisteredModelDetail;
 export type ModelVersion = R.ModelVersion;
+export type Lineage = R.Lineage;
 export type StageMove = R.StageMove;
 export type ModelPage = Static<typeof R.ModelPage>;
 export type SearchModelsQuery = Static<typeof R.SearchModelsQuery>;
@@ -165,6 +166,8 @@ export class SlipwayClient {
   deleteModelAlias = (name: string, alias: string) => this.request<void>('DELETE', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
   getModelVersionByAlias = (name: string, alias: string) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
   /** Alias and stage moves of a model, newest first. */
+  /** Where a model version or run comes from: `models:/churn@production`, `models:/churn/3`, `runs:/<id>`. */
+  lineage = (ref: string) => this.request<Lineage>('GET', '/api/v1/lineage', { query: { ref } });
   modelHistory = (name: string, q: StageHistoryQuery = {}) => this.request<{ entries: StageMove[] }>('GET', `/api/v1/models/${enc(name)}/history`, { query: q as Query });
 
   listTokens = (all = false) => this.request<{ tokens: TokenInfo[] }>('GET', '/api/v1/tokens', { query: { all: all || undefined } });

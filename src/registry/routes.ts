@@ -3,6 +3,7 @@ import { isoOf } from '../core/clock.js';
 import type { App, AppContext } from '../server/app.js';
 import { fromMap, toMap } from '../tracking/native.js';
 import * as aliases from './aliases.js';
+import { getLineage } from './lineage.js';
 import * as models from './models.js';
 import * as S from './schemas.js';
 import { searchRegisteredModels } from './search.js';
@@ -117,4 +118,28 @@ export async function registerRegistryRoutes(app: App, ctx: AppContext): Promise
   app.get('/models/:name/history', { schema: { tags, params: NameParam, querystring: S.HistoryQuery, response: { 200: Type.Object({ entries: Type.Array(S.StageMove) }) } } }, async (req) => ({
     entries: (await aliases.listStageHistory(db, req.params.name, req.query)).map(nativeMove),
   }));
+
+  app.get(
+    '/lineage',
+    { schema: { tags, querystring: Type.Object({ ref: Type.String({ minLength: 1, description: 'models:/<name>@<alias>, models:/<name>/<version>, runs:/<id> or a run id' }) }), response: { 200: S.Lineage } } },
+    async (req) => {
+      const l = await getLineage(db, req.query.ref);
+      return {
+        ...l,
+        modelVersion: l.modelVersion && nativeVersion(l.modelVersion),
+        promotions: l.promotions.map(nativeMove),
+        run: l.run && {
+          id: l.run.runId,
+          name: l.run.runName,
+          experimentId: l.run.experimentId,
+          userId: l.run.userId,
+          status: l.run.status,
+          startTime: isoOf(l.run.startTime)!,
+          endTime: isoOf(l.run.endTime),
+          parentRunId: l.run.parentRunId,
+          params: toMap(l.run.params),
+        },
+      };
+    },
+  );
 }

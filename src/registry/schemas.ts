@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /**
  * The native API contract for the model registry. Routes validate with these schemas, the OpenAPI document is
@@ -95,3 +95,38 @@ export const HistoryQuery = Type.Object({
   beforeId: Type.Optional(Type.Integer()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
+
+const OrNull = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const Lineage = Type.Object({
+  ref: Type.String(),
+  modelVersion: OrNull(ModelVersion),
+  promotions: Type.Array(StageMove, { description: 'Alias and stage moves of the version, oldest first.' }),
+  loggedModelId: OrNull(Type.String()),
+  run: OrNull(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      experimentId: Type.String(),
+      userId: Type.String(),
+      status: Type.String(),
+      startTime: Type.String({ format: 'date-time' }),
+      endTime: OrNull(Type.String({ format: 'date-time' })),
+      parentRunId: OrNull(Type.String()),
+      params: Type.Record(Type.String(), Type.String()),
+    }),
+  ),
+  experiment: OrNull(Type.Object({ id: Type.String(), name: Type.String() })),
+  code: OrNull(
+    Type.Object({
+      gitCommit: OrNull(Type.String()),
+      dirty: OrNull(Type.Boolean()),
+      repoUrl: OrNull(Type.String()),
+      sourceName: OrNull(Type.String()),
+      sourceType: OrNull(Type.String()),
+    }),
+  ),
+  datasets: Type.Array(
+    Type.Object({ name: Type.String(), digest: Type.String(), source: Type.String(), sourceType: Type.String(), context: OrNull(Type.String()) }),
+  ),
+});
+export type Lineage = Static<typeof Lineage>;
