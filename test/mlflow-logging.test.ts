@@ -240,7 +240,7 @@ describe('runs/log-inputs and runs/outputs', () => {
   test('dataset fields are checked', async () => {
     const id = await newRun();
     expectError(await post('runs/log-inputs', { run_id: id, datasets: [{ tags: [] }] }), 400, 'INVALID_PARAMETER_VALUE', /datasets\[0\]\.dataset/);
-    expectError(await post('runs/log-inputs', { run_id: id, datasets: [{ dataset: { ...dataset, digest: 'd'.repeat(37) } }] }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await post('runs/log-inputs', { run_id: id, datasets: [{ dataset: { ...dataset, digest: 'd'.repeat(65) } }] }), 400, 'INVALID_PARAMETER_VALUE');
     expectError(await post('runs/log-inputs', { run_id: id, datasets: [{ dataset: { ...dataset, name: 'n'.repeat(501) } }] }), 400, 'INVALID_PARAMETER_VALUE');
     expectError(await post('runs/log-inputs', { run_id: id, datasets: [{ dataset: { name: 'x' } }] }), 400, 'INVALID_PARAMETER_VALUE');
     expectError(

@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerAudit } from './audit.js';
 import { DEFAULT_URL, processIo, type Io } from './common.js';
 import { registerExperiments } from './experiments.js';
+import { registerDatasets } from './datasets.js';
 import { registerGc } from './gc.js';
 import { registerLineage } from './lineage.js';
 import { registerModels } from './models.js';
@@ -39,6 +40,7 @@ Examples:
   registerExperiments(program, io);
   registerRuns(program, io);
   registerModels(program, io);
+  registerDatasets(program, io);
   registerLineage(program, io);
   registerTokens(program, io);
   registerAudit(program, io);

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type * as A from '../access/routes.js';
+import type * as D from '../tracking/datasets/routes.js';
 import type * as R from '../registry/schemas.js';
 import type * as S from '../tracking/schemas.js';
 
@@ -26,6 +27,8 @@ export type RegisteredModel = R.RegisteredModel;
 export type RegisteredModelDetail = R.RegisteredModelDetail;
 export type ModelVersion = R.ModelVersion;
 export type Lineage = R.Lineage;
+export type DatasetVersion = D.DatasetVersionJson;
+export type RegisterDatasetBody = D.RegisterDatasetBody;
 export type StageMove = R.StageMove;
 export type ModelPage = Static<typeof R.ModelPage>;
 export type SearchModelsQuery = Static<typeof R.SearchModelsQuery>;
@@ -165,9 +168,15 @@ export class SlipwayClient {
     this.request<{ version: ModelVersion }>('PUT', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`, { body: { version } });
   deleteModelAlias = (name: string, alias: string) => this.request<void>('DELETE', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
   getModelVersionByAlias = (name: string, alias: string) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
-  /** Alias and stage moves of a model, newest first. */
+  /** Registers a dataset version; the same name and digest again returns the existing version (`created: false`). */
+  registerDataset = (body: RegisterDatasetBody) => this.request<{ version: DatasetVersion; created: boolean }>('POST', '/api/v1/datasets', { body });
+  listDatasets = () => this.request<{ datasets: DatasetVersion[] }>('GET', '/api/v1/datasets');
+  datasetVersions = (name: string) => this.request<{ versions: DatasetVersion[] }>('GET', `/api/v1/datasets/${enc(name)}`);
+  getDatasetVersion = (name: string, versionOrDigest: string | number) =>
+    this.request<{ version: DatasetVersion }>('GET', `/api/v1/datasets/${enc(name)}/versions/${enc(String(versionOrDigest))}`);
   /** Where a model version or run comes from: `models:/churn@production`, `models:/churn/3`, `runs:/<id>`. */
   lineage = (ref: string) => this.request<Lineage>('GET', '/api/v1/lineage', { query: { ref } });
+  /** Alias and stage moves of a model, newest first. */
   modelHistory = (name: string, q: StageHistoryQuery = {}) => this.request<{ entries: StageMove[] }>('GET', `/api/v1/models/${enc(name)}/history`, { query: q as Query });
 
   listTokens = (all = false) => this.request<{ tokens: TokenInfo[] }>('GET', '/api/v1/tokens', { query: { all: all || undefined } });

@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 
 /** Row types of every table. Times are UTC epoch milliseconds. Booleans are stored as 0/1 on both dialects. */
 export interface DB {
+  dataset_versions: DatasetVersionRow;
   experiments: ExperimentRow;
   experiment_tags: KeyValueRow & { experiment_id: number };
   runs: RunRow;
@@ -164,4 +165,21 @@ export interface StageHistoryRow {
   to_value: string | null;
   actor: string;
   at: number;
+}
+
+export interface DatasetVersionRow {
+  name: string;
+  version: number;
+  digest: string;
+  source: string;
+  source_type: string;
+  format: string;
+  size_bytes: number;
+  row_count: number;
+  /** JSON text */
+  schema: string;
+  /** JSON text */
+  profile: string;
+  created_at: number;
+  created_by: string;
 }

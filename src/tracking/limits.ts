@@ -15,7 +15,8 @@ export const LIMITS = {
   searchDefault: 1000,
   searchMax: 50_000,
   datasetNameLength: 500,
-  datasetDigestLength: 36,
+  // MLflow allows 36; a full sha256 in hex (Slipway's dataset versions) takes 64.
+  datasetDigestLength: 64,
   datasetSourceLength: 65_535,
   datasetSchemaLength: 1_048_575,
   datasetProfileLength: 16_384,

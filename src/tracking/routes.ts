@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { invalid } from '../core/errors.js';
 import type { App, AppContext } from '../server/app.js';
 import { registerArtifactRoutes } from './artifact-routes.js';
+import { registerDatasetRoutes } from './datasets/routes.js';
 import * as experiments from './experiments.js';
 import { collectGarbage } from './gc.js';
 import { getMetricHistory } from './history.js';
@@ -182,6 +183,7 @@ export async function registerTrackingRoutes(app: App, ctx: AppContext): Promise
   });
 
   await registerArtifactRoutes(app, ctx);
+  await registerDatasetRoutes(app, ctx);
 
   app.post('/admin/gc', { config: { role: 'admin' }, schema: { tags: ['admin'], body: S.GcBody, response: { 200: S.GcResult } } }, async (req) => {
     const b = req.body;

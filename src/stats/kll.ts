@@ -1,0 +1,165 @@
+/**
+ * KLL quantile sketch (Karnin, Lang, Liberty, "Optimal Quantile Approximation in Streams", FOCS 2016).
+ *
+ * Why KLL and not a library: the maintained npm option, @datadog/sketches-js (DDSketch), bounds the *relative
+ * value* error, which is the wrong guarantee for data profiles: for epoch timestamps (~1.7e12) a 1% value
+ * error is months, and for a column like 1000 ± 1 every percentile falls in one bucket. Its serialization also
+ * lazily requires protobufjs, which it does not declare. The t-digest packages on npm are CommonJS without
+ * types and have no error guarantee. KLL bounds the *rank* error independently of the values' scale, merges
+ * exactly, and is small enough to own.
+ *
+ * Error: with k = 200 the normalized rank error is about 1.3% with 99% confidence (the constants measured for
+ * Apache DataSketches' KLL, whose compaction schedule this follows); memory is O(k) numbers plus 32 per level, and a
+ * logarithmic number of levels.
+ */
+import { mulberry32 } from './random.js';
+
+export interface KllState {
+  k: number;
+  n: number;
+  min: number;
+  max: number;
+  /** levels[h] holds items of weight 2^h. */
+  levels: number[][];
+}
+
+const C = 2 / 3;
+// DataSketches uses 8; a wider floor makes the low levels compact less often (fewer, larger sorts: ~3x faster
+// updates) and only lowers the error, for about 32 numbers more per level.
+const MIN_CAPACITY = 32;
+
+export class KllSketch {
+  readonly k: number;
+  n = 0;
+  min = Infinity;
+  max = -Infinity;
+  private levels: number[][] = [[]];
+  /** Capacity of each level, recomputed only when a level is added (Math.pow per check was a hot spot). */
+  private caps: number[] = [];
+  private size = 0;
+  private maxSize = 0;
+  private readonly random: () => number;
+
+  /** @param k accuracy parameter: rank error shrinks roughly as 1/k, memory grows as k. */
+  constructor(k = 200, seed = 0x5eed) {
+    if (!Number.isInteger(k) || k < 8) throw new RangeError('KLL k must be an integer >= 8');
+    this.k = k;
+    this.random = mulberry32(seed);
+    this.maxSize = this.totalCapacity();
+  }
+
+  /** Capacity of level h: the top level holds k items, each lower one 2/3 as many (geometric, so total O(k)). */
+  private capacity(h: number): number {
+    const depth = this.levels.length - h - 1;
+    return Math.max(MIN_CAPACITY, Math.ceil(this.k * C ** depth));
+  }
+
+  private totalCapacity(): number {
+    this.caps = this.levels.map((_, h) => this.capacity(h));
+    return this.caps.reduce((a, b) => a + b, 0);
+  }
+
+  /** Adds one value; NaN is ignored because it has no rank. */
+  add(x: number): void {
+    if (Number.isNaN(x)) return;
+    this.n++;
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    this.levels[0]!.push(x);
+    if (++this.size >= this.maxSize) this.compress();
+  }
+
+  /** Halves the lowest over-full level: sort it, keep every other item (random offset), promote them. */
+  private compress(): void {
+    for (let h = 0; h < this.levels.length; h++) {
+      const level = this.levels[h]!;
+      if (level.length < this.caps[h]!) continue;
+      if (h + 1 >= this.levels.length) {
+        this.levels.push([]);
+        this.maxSize = this.totalCapacity();
+      }
+      // Float64Array sorts numerically without a comparator callback, which is several times faster.
+      const sorted = new Float64Array(level).sort();
+      // An odd item out stays behind at this level so the total weight is preserved exactly.
+      const keepOdd = sorted.length % 2 === 1;
+      const end = keepOdd ? sorted.length - 1 : sorted.length;
+      const offset = this.random() < 0.5 ? 0 : 1;
+      const up = this.levels[h + 1]!;
+      for (let i = offset; i < end; i += 2) up.push(sorted[i]!);
+      this.levels[h] = keepOdd ? [sorted[end]!] : [];
+      this.size -= end - (end >> 1);
+      if (this.size < this.maxSize) break;
+    }
+  }
+
+  /** Merges another sketch into this one; the result has the same error bound as one sketch over both streams. */
+  merge(other: KllSketch): this {
+    const o = other.toJSON();
+    while (this.levels.length < o.levels.length) this.levels.push([]);
+    this.maxSize = this.totalCapacity();
+    o.levels.forEach((items, h) => {
+      for (const x of items) this.levels[h]!.push(x);
+      this.size += items.length;
+    });
+    this.n += o.n;
+    this.min = Math.min(this.min, o.min);
+    this.max = Math.max(this.max, o.max);
+    while (this.size >= this.maxSize) {
+      const before = this.size;
+      this.compress();
+      if (this.size === before) break;
+    }
+    return this;
+  }
+
+  /**
+   * Values at the given quantiles (each in [0, 1]). q = 0 and q = 1 return the exact min and max, which the
+   * sketch tracks separately. Returns NaN for an empty sketch.
+   */
+  quantiles(qs: readonly number[]): number[] {
+    if (this.n === 0) return qs.map(() => NaN);
+    const items: { v: number; w: number }[] = [];
+    this.levels.forEach((level, h) => {
+      for (const v of level) items.push({ v, w: 2 ** h });
+    });
+    items.sort((a, b) => a.v - b.v);
+    return qs.map((q) => {
+      if (q <= 0) return this.min;
+      if (q >= 1) return this.max;
+      const target = q * this.n;
+      let cum = 0;
+      for (const it of items) {
+        cum += it.w;
+        if (cum >= target) return it.v;
+      }
+      return this.max;
+    });
+  }
+
+  /** Value at one quantile. */
+  quantile(q: number): number {
+    return this.quantiles([q])[0]!;
+  }
+
+  /** Number of items retained (bounded by O(k)); exposed so tests can assert memory stays bounded. */
+  retained(): number {
+    return this.size;
+  }
+
+  /** Serializable state. */
+  toJSON(): KllState {
+    return { k: this.k, n: this.n, min: this.min, max: this.max, levels: this.levels.map((l) => [...l]) };
+  }
+
+  /** Rebuilds a sketch from `toJSON()` output. */
+  static fromJSON(s: KllState, seed?: number): KllSketch {
+    const sketch = new KllSketch(s.k, seed);
+    sketch.n = s.n;
+    sketch.min = s.n ? s.min : Infinity;
+    sketch.max = s.n ? s.max : -Infinity;
+    sketch.levels = s.levels.map((l) => [...l]);
+    sketch.size = s.levels.reduce((a, l) => a + l.length, 0);
+    sketch.maxSize = sketch.totalCapacity();
+    return sketch;
+  }
+}
