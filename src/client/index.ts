@@ -161,7 +161,7 @@ export class SlipwayClient {
   createModel = (body: CreateModelBody) => this.request<{ model: RegisteredModelDetail }>('POST', '/api/v1/models', { body });
   /** A registered model with all its versions and aliases. */
   getModel = (name: string) => this.request<{ model: RegisteredModelDetail }>('GET', `/api/v1/models/${enc(name)}`);
-  createModelVersion = (name: string, body: CreateVersionBody) => this.request<{ version: ModelVersion }>('POST', `/api/v1/models/${enc(name)}/versions`, { body });
+  createModelVersion = (name: string, body: CreateVersionBody) => this.request<{ version: ModelVersion; sameContentAs: number[] }>('POST', `/api/v1/models/${enc(name)}/versions`, { body });
   getModelVersion = (name: string, version: number) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/versions/${version}`);
   /** Points an alias at a version (moving it when it exists); returns that version. */
   setModelAlias = (name: string, alias: string, version: number) =>

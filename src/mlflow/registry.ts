@@ -114,7 +114,7 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
 
   app.post('/model-versions/create', routeOptions(), async (req) => {
     const m = messageOf(req);
-    const version = await versions.createModelVersion(db, req.actor, {
+    const { version } = await versions.registerModelVersion(db, ctx.artifacts, req.actor, {
       name: m.requiredString('name'),
       source: m.requiredString('source'),
       runId: m.string('run_id') || undefined,

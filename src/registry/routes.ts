@@ -79,9 +79,9 @@ export async function registerRegistryRoutes(app: App, ctx: AppContext): Promise
     model: await detail(req.params.name),
   }));
 
-  app.post('/models/:name/versions', { schema: { tags, params: NameParam, body: S.CreateVersionBody, response: { 201: Type.Object({ version: S.ModelVersion }) } } }, async (req, reply) => {
+  app.post('/models/:name/versions', { schema: { tags, params: NameParam, body: S.CreateVersionBody, response: { 201: S.RegisteredVersion } } }, async (req, reply) => {
     const b = req.body;
-    const version = await versions.createModelVersion(db, req.actor, {
+    const { version, sameContentAs } = await versions.registerModelVersion(db, ctx.artifacts, req.actor, {
       name: req.params.name,
       source: b.source,
       runId: b.runId,
@@ -94,7 +94,7 @@ export async function registerRegistryRoutes(app: App, ctx: AppContext): Promise
       signature: b.signature,
       flavor: b.flavor,
     });
-    return reply.status(201).send({ version: nativeVersion(version) });
+    return reply.status(201).send({ version: nativeVersion(version), sameContentAs });
   });
 
   app.get('/models/:name/versions/:version', { schema: { tags, params: VersionParams, response: { 200: Type.Object({ version: S.ModelVersion }) } } }, async (req) => ({

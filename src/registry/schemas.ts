@@ -74,6 +74,10 @@ export const CreateVersionBody = Type.Object({
   flavor: Type.Optional(Type.String()),
 });
 
+export const RegisteredVersion = Type.Object({
+  version: ModelVersion,
+  sameContentAs: Type.Array(Type.Integer(), { description: 'Earlier versions of this model with the same content digest: the same bytes registered again.' }),
+});
 export const SetAliasBody = Type.Object({ version: Type.Integer({ minimum: 1 }) });
 
 export const StageMove = Type.Object({

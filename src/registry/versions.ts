@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../access/audit.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 import type { Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, notFound } from '../core/errors.js';
@@ -9,6 +10,7 @@ import { requireModelRow as requireLoggedModelRow } from '../tracking/logged-mod
 import { requireRunRow } from '../tracking/runs.js';
 import type { KeyValue } from '../tracking/types.js';
 import { recordMove } from './aliases.js';
+import { readArtifactFacts } from './artifact-facts.js';
 import { canonicalStage, latestPerStage, requireModelRow, requireVersionRow, toVersions } from './load.js';
 import { validateRegistryTag } from './models.js';
 import { STAGES, type ModelVersion, type Stage } from './types.js';
@@ -255,4 +257,44 @@ export async function listModelVersions(db: Kysely<DB>, name: unknown): Promise<
   const model = await requireModelRow(db, name);
   const rows = await db.selectFrom('model_versions').selectAll().where('name', '=', model.name).where('deleted_at', 'is', null).orderBy('version', 'desc').execute();
   return toVersions(db, rows);
+}
+
+/** The tag that marks a version whose bytes equal earlier versions of the same model. */
+export const SAME_CONTENT_TAG = 'slipway.same_content_as';
+
+/**
+ * Registers a version as `createModelVersion` does, first reading digest, size, flavor and signature from its files
+ * when this server stores them (values the caller gives win). Identical bytes registered again are reported:
+ * `sameContentAs` lists the earlier versions, and the new version carries them in the `slipway.same_content_as` tag.
+ */
+export async function registerModelVersion(
+  db: Kysely<DB>,
+  store: ArtifactStore,
+  actor: Actor,
+  input: CreateVersionInput,
+): Promise<{ version: ModelVersion; sameContentAs: number[] }> {
+  const facts = typeof input.source === 'string' && input.contentDigest === undefined ? await readArtifactFacts(db, store, input.source) : null;
+  const digest = input.contentDigest ?? facts?.contentDigest;
+  const earlier = digest
+    ? await db
+        .selectFrom('model_versions')
+        .select('version')
+        .where('name', '=', input.name)
+        .where('content_digest', '=', digest)
+        .where('deleted_at', 'is', null)
+        .orderBy('version')
+        .execute()
+    : [];
+  const sameContentAs = earlier.map((r) => Number(r.version));
+  const tags = [...(input.tags ?? [])];
+  if (sameContentAs.length > 0) tags.push({ key: SAME_CONTENT_TAG, value: sameContentAs.map((v) => `v${v}`).join(',') });
+  const version = await createModelVersion(db, actor, {
+    ...input,
+    tags,
+    contentDigest: digest,
+    size: input.size ?? facts?.size,
+    flavor: input.flavor ?? facts?.flavor ?? undefined,
+    signature: input.signature ?? facts?.signature ?? undefined,
+  });
+  return { version, sameContentAs };
 }

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { parse as parseYaml } from 'yaml';
+import type { ArtifactStore } from '../artifacts/store.js';
+import { SlipwayError } from '../core/errors.js';
+import type { DB } from '../db/schema.js';
+import { proxiedArtifactPath } from '../tracking/gc.js';
+import { getLoggedModel } from '../tracking/logged-models.js';
+import { getRun } from '../tracking/runs.js';
+
+/** What registration reads from the model's own files. */
+export interface ArtifactFacts {
+  /** sha256 of the file, or of the sorted `path, size, sha256` lines of every file of a model folder. */
+  contentDigest: string;
+  size: number;
+  flavor: string | null;
+  signature: unknown;
+}
+
+/** A bound on what registration reads, so registering a huge folder cannot stall the server. */
+const MAX_FILES = 10_000;
+
+/** The store path behind a version source, or null when its files are not in this server's store. */
+async function storePathOf(db: Kysely<DB>, source: string): Promise<string | null> {
+  const run = /^runs:\/([0-9a-f]{32})(?:\/(.*))?$/.exec(source);
+  if (run) {
+    const root = proxiedArtifactPath((await getRun(db, run[1]!)).info.artifactUri);
+    return root === null ? null : [root, run[2]?.replace(/^\/+|\/+$/g, '')].filter(Boolean).join('/');
+  }
+  const logged = /^models:\/(m-[0-9a-f]{32})\/?$/.exec(source);
+  if (logged) return proxiedArtifactPath((await getLoggedModel(db, logged[1]!)).artifactUri);
+  const proxied = proxiedArtifactPath(source);
+  return proxied === null ? null : proxied.replace(/\/+$/, '');
+}
+
+async function sha256Of(store: ArtifactStore, path: string): Promise<{ digest: string; size: number; text?: string }> {
+  const { stream } = await store.get(path);
+  const hash = createHash('sha256');
+  let size = 0;
+  const keep: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+    if (path.endsWith('MLmodel') && size < 1 << 20) keep.push(chunk);
+  }
+  return { digest: hash.digest('hex'), size, ...(keep.length ? { text: Buffer.concat(keep).toString('utf8') } : {}) };
+}
+
+/** Every file below a folder, sorted; empty when the folder does not exist. */
+async function filesUnder(store: ArtifactStore, dir: string): Promise<string[]> {
+  const files: string[] = [];
+  const pending = [dir];
+  while (pending.length > 0) {
+    for (const entry of await store.list(pending.pop()!)) {
+      if (entry.isDir) pending.push(entry.path);
+      else files.push(entry.path);
+      if (files.length > MAX_FILES) throw new SlipwayError('INVALID_ARGUMENT', `The model folder has more than ${MAX_FILES} files; register a smaller folder.`);
+    }
+  }
+  return files.sort();
+}
+
+/** Flavor and signature from an MLflow MLmodel file (signature inputs/outputs are JSON strings in it). */
+function readMlmodel(text: string): { flavor: string | null; signature: unknown } {
+  let doc: Record<string, unknown>;
+  try {
+    doc = (parseYaml(text) ?? {}) as Record<string, unknown>;
+  } catch {
+    return { flavor: null, signature: null };
+  }
+  const flavors = Object.keys((doc.flavors ?? {}) as object).filter((f) => f !== 'python_function');
+  const sig = doc.signature as Record<string, unknown> | undefined;
+  const json = (v: unknown) => {
+    if (typeof v !== 'string') return v ?? null;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  };
+  return {
+    flavor: flavors[0] ?? (doc.flavors ? 'python_function' : null),
+    signature: sig ? { inputs: json(sig.inputs), outputs: json(sig.outputs), params: json(sig.params) } : null,
+  };
+}
+
+/**
+ * Reads digest, size, flavor and signature from the files behind a version source, when they are in this server's
+ * store (`runs:/...`, `mlflow-artifacts:/...`, `models:/<logged model>`); null when they are elsewhere or absent.
+ */
+export async function readArtifactFacts(db: Kysely<DB>, store: ArtifactStore, source: string): Promise<ArtifactFacts | null> {
+  const path = await storePathOf(db, source);
+  if (path === null || path === '') return null;
+  const files = await filesUnder(store, path);
+  if (files.length === 0) {
+    const single = await sha256Of(store, path).catch((err: unknown) => {
+      if (err instanceof SlipwayError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    });
+    if (!single) return null;
+    return { contentDigest: single.digest, size: single.size, flavor: path.endsWith('.onnx') ? 'onnx' : null, signature: null };
+  }
+  const lines: string[] = [];
+  let size = 0;
+  let mlmodel: { flavor: string | null; signature: unknown } | null = null;
+  for (const file of files) {
+    const one = await sha256Of(store, file);
+    size += one.size;
+    lines.push(`${file.slice(path.length + 1)}\u0000${one.size}\u0000${one.digest}\n`);
+    if (one.text !== undefined && file === `${path}/MLmodel`) mlmodel = readMlmodel(one.text);
+  }
+  const onnx = files.some((f) => f.endsWith('.onnx'));
+  return {
+    contentDigest: createHash('sha256').update(lines.join('')).digest('hex'),
+    size,
+    flavor: mlmodel?.flavor ?? (onnx ? 'onnx' : null),
+    signature: mlmodel?.signature ?? null,
+  };
+}
