@@ -11,6 +11,7 @@ import { registerTrackingRoutes } from '../tracking/routes.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
 import { sendError, sendNotFound } from './errors.js';
+import { defaultUiRoot, registerUi } from './ui.js';
 
 export interface AppContext {
   database: Database;
@@ -26,6 +27,8 @@ export interface BuildAppOptions {
   artifacts: ArtifactStore;
   auth: boolean;
   logger?: boolean | { level: string };
+  /** Folder of the built web UI (index.html and assets); default dist/ui. null serves no UI. */
+  uiRoot?: string | null;
 }
 
 /** Assembles the HTTP server: auth, error mapping, OpenAPI and every domain's routes. Does not listen. */
@@ -61,5 +64,6 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await app.register(async (api) => registerRegistryRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
+  await registerUi(app, options.uiRoot === undefined ? defaultUiRoot() : options.uiRoot);
   return app;
 }
