@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import type { ModelVersion } from '@slipway/client';
 import { useApi } from '../api';
 import { ErrorBox, KeyValues, Loading, Tags } from '../components/Common';
+import { LineageGraph } from '../components/LineageGraph';
 import { formatBytes, formatTime } from '../format';
 import { Link, path, setQuery, useLocation } from '../router';
 
@@ -280,6 +281,8 @@ export function VersionPage({ name, version }: { name: string; version: number }
           </div>
           <h2>Signature</h2>
           <Signature signature={v.signature} />
+          <h2>Lineage</h2>
+          <LineageGraph refText={`models:/${name}/${version}`} />
         </>
       )}
     </section>

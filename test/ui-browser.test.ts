@@ -1,0 +1,113 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlipwayClient } from '../src/client/index.js';
+import { testDialect } from './db.js';
+import { startTestServer, type TestServer } from './server.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const UI = join(ROOT, 'dist/ui');
+const CHROMIUM = process.env.SLIPWAY_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-output', 'screenshots');
+const ready = existsSync(CHROMIUM) && existsSync(join(UI, 'index.html'));
+const STEPS = 100_000;
+
+// The UI does not depend on the store: one dialect is enough. CI installs chromium and builds the UI, so there a
+// missing piece fails the test instead of skipping it.
+describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI in headless Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let runId = '';
+  let experimentId = '';
+
+  beforeAll(async () => {
+    if (!ready) throw new Error(`Browser tests need ${CHROMIUM} (apt-get install chromium) and a built UI (npm run build).`);
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startTestServer({ uiRoot: UI });
+    const client = new SlipwayClient({ url: server.url });
+    const { experiment } = await client.createExperiment({ name: 'churn' });
+    experimentId = experiment.id;
+    const { run } = await client.createRun({ experimentId, name: 'xgb-long', tags: { 'mlflow.source.git.commit': 'abcdef0123456789' } });
+    runId = run.id;
+    await client.log(run.id, { params: { lr: '0.1', depth: '6' } });
+    for (let b = 0; b < STEPS / 1000; b++) {
+      await client.log(run.id, { metrics: Array.from({ length: 1000 }, (_, i) => ({ key: 'loss', value: 1 / (b * 1000 + i + 1), step: b * 1000 + i, timestamp: 1_700_000_000_000 + b * 1000 + i })) });
+    }
+    await client.logInputs(run.id, { datasets: [{ name: 'churn-train', digest: 'a'.repeat(64), sourceType: 'local', source: 'file:///data/train.csv', tags: { 'mlflow.data.context': 'train' } }] });
+    await client.uploadArtifact(run.id, 'notes.txt', Buffer.from('trained on November data'));
+    await client.uploadArtifact(run.id, 'metrics.csv', Buffer.from('threshold,precision\n0.5,0.81\n0.6,0.86\n'));
+    const { run: other } = await client.createRun({ experimentId, name: 'baseline' });
+    await client.log(other.id, { params: { lr: '0.3', depth: '4' }, metrics: [{ key: 'loss', value: 0.4, step: 0 }] });
+    await client.createModel({ name: 'churn-model' });
+    await client.createModelVersion('churn-model', { source: `runs:/${run.id}/model`, runId: run.id });
+    await client.setModelAlias('churn-model', 'production', 1);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    (page as Page & { errors: string[] }).errors = errors;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  it('lists experiments and the runs of one, filtering with OR', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByText('churn', { exact: true }).first().waitFor();
+    await shot('experiments');
+    await page.goto(`${server.url}/experiments/${experimentId}`);
+    await page.getByText('xgb-long').first().waitFor();
+    await page.locator('input[placeholder^="metrics.loss"]').fill("params.lr = '0.3' OR params.depth = '9'");
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForFunction(() => !document.body.innerText.includes('xgb-long'));
+    expect(await page.getByText('baseline').count()).toBeGreaterThan(0);
+    await shot('runs-filtered');
+    await page.locator('input[placeholder^="metrics.loss"]').fill('metrics.loss >');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText(/position/i).first().waitFor();
+    await shot('runs-bad-filter');
+  });
+
+  it(`renders a run with a ${STEPS.toLocaleString('en-US')}-step metric chart quickly, and previews artifacts`, async () => {
+    const start = performance.now();
+    await page.goto(`${server.url}/runs/${runId}?tab=metrics`);
+    await page.locator('.chart-plot canvas').first().waitFor({ timeout: 30_000 });
+    const ms = performance.now() - start;
+    console.log(`run page with a ${STEPS}-step chart rendered in ${ms.toFixed(0)} ms`);
+    expect(ms).toBeLessThan(10_000); // the issue's 2 s figure is measured and reported, not asserted here
+    await shot('run-metrics');
+    await page.getByRole('tab', { name: /overview/i }).click();
+    await page.getByText('churn-train').first().waitFor();
+    await shot('run');
+    await page.getByRole('tab', { name: /artifacts/i }).click();
+    await page.getByText('notes.txt').first().click();
+    await page.getByText('trained on November data').waitFor();
+    await shot('run-artifact-preview');
+  });
+
+  it('clicks through model → version → lineage → source run', async () => {
+    await page.goto(`${server.url}/models`);
+    await page.getByText('churn-model').first().click();
+    await page.waitForURL(/\/models\/churn-model$/);
+    await shot('model');
+    await page.getByRole('link', { name: 'v1', exact: true }).first().click();
+    await page.waitForURL(/\/versions\/1$/);
+    const graph = page.getByTestId('lineage-graph');
+    await graph.waitFor();
+    expect(await graph.innerText()).toContain('churn-train');
+    expect(await graph.innerText()).toContain('abcdef0123');
+    await shot('version-lineage');
+    await graph.getByText('xgb-long').click();
+    await page.waitForURL(new RegExp(`/runs/${runId}$`));
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  });
+});
