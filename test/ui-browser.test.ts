@@ -68,7 +68,7 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     await page.getByText('xgb-long').first().waitFor();
     await page.locator('input[placeholder^="metrics.loss"]').fill("params.lr = '0.3' OR params.depth = '9'");
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForFunction(() => !document.body.innerText.includes('xgb-long'));
+    await page.waitForFunction("!document.body.innerText.includes('xgb-long')");
     expect(await page.getByText('baseline').count()).toBeGreaterThan(0);
     await shot('runs-filtered');
     await page.locator('input[placeholder^="metrics.loss"]').fill('metrics.loss >');
@@ -92,6 +92,13 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     await page.getByText('notes.txt').first().click();
     await page.getByText('trained on November data').waitFor();
     await shot('run-artifact-preview');
+  });
+
+  it('clicks through run → model version → lineage', async () => {
+    await page.goto(`${server.url}/runs/${runId}`);
+    await page.getByRole('link', { name: 'churn-model v1' }).click();
+    await page.waitForURL(/\/models\/churn-model\/versions\/1$/);
+    await page.getByTestId('lineage-graph').getByText('churn-train').waitFor();
   });
 
   it('clicks through model → version → lineage → source run', async () => {

@@ -176,6 +176,8 @@ export class SlipwayClient {
     this.request<{ version: DatasetVersion }>('GET', `/api/v1/datasets/${enc(name)}/versions/${enc(String(versionOrDigest))}`);
   /** Where a model version or run comes from: `models:/churn@production`, `models:/churn/3`, `runs:/<id>`. */
   lineage = (ref: string) => this.request<Lineage>('GET', '/api/v1/lineage', { query: { ref } });
+  /** The model versions registered from a run. */
+  modelVersionsOfRun = (runId: string) => this.request<{ versions: ModelVersion[] }>('GET', `/api/v1/runs/${enc(runId)}/model-versions`);
   /** Alias and stage moves of a model, newest first. */
   modelHistory = (name: string, q: StageHistoryQuery = {}) => this.request<{ entries: StageMove[] }>('GET', `/api/v1/models/${enc(name)}/history`, { query: q as Query });
 

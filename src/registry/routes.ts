@@ -6,7 +6,7 @@ import * as aliases from './aliases.js';
 import { getLineage } from './lineage.js';
 import * as models from './models.js';
 import * as S from './schemas.js';
-import { searchRegisteredModels } from './search.js';
+import { searchModelVersions, searchRegisteredModels } from './search.js';
 import type { ModelVersion, RegisteredModel, StageMove } from './types.js';
 import * as versions from './versions.js';
 
@@ -141,5 +141,13 @@ export async function registerRegistryRoutes(app: App, ctx: AppContext): Promise
         },
       };
     },
+  );
+
+  app.get(
+    '/runs/:id/model-versions',
+    { schema: { tags, params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{32}$' }) }), response: { 200: Type.Object({ versions: Type.Array(S.ModelVersion) }) } } },
+    async (req) => ({
+      versions: (await searchModelVersions(ctx.database, { filter: `run_id = '${req.params.id}'`, maxResults: 1000 })).items.map(nativeVersion),
+    }),
   );
 }

@@ -70,6 +70,8 @@ export function RunPage({ runId }: { runId: string }) {
             />
           </div>
           <div>
+            <h2>Registered as</h2>
+            <RegisteredAs runId={r.id} />
             <h2>Tags</h2>
             <Tags tags={r.tags} />
             <h2>Dataset inputs</h2>
@@ -117,5 +119,25 @@ export function RunPage({ runId }: { runId: string }) {
       {tab === 'metrics' && <MetricCharts runs={chartRuns} keys={metricKeys} />}
       {tab === 'artifacts' && <ArtifactBrowser runId={r.id} />}
     </section>
+  );
+}
+
+/** The model versions registered from this run: the way from a run to its lineage. */
+function RegisteredAs({ runId }: { runId: string }) {
+  const loaded = useApi((c) => c.modelVersionsOfRun(runId), [runId]);
+  const versions = loaded.data?.versions ?? [];
+  if (loaded.error) return <ErrorBox error={loaded.error} />;
+  if (versions.length === 0) return <p className="muted">{loaded.loading ? 'Loading…' : 'Not registered'}</p>;
+  return (
+    <ul className="plain">
+      {versions.map((v) => (
+        <li key={`${v.name}/${v.version}`}>
+          <Link href={path('models', v.name, 'versions', v.version)}>
+            {v.name} v{v.version}
+          </Link>{' '}
+          {v.aliases.map((a) => `@${a}`).join(' ')}
+        </li>
+      ))}
+    </ul>
   );
 }
