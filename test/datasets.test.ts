@@ -2,21 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/program.js';
 import { SlipwayApiError, SlipwayClient } from '../src/client/index.js';
+import { cli } from './cli-run.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
-
-async function cli(args: string[], env: Record<string, string>) {
-  let out = '';
-  let err = '';
-  const stdout = new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) });
-  const stderr = new Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) });
-  const code = await runCli(args, { stdout, stderr, stdin: Readable.from([]), env });
-  return { code, out, err };
-}
 
 describe(`dataset versions (${testDialect})`, () => {
   let server: TestServer;

@@ -1,18 +1,8 @@
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/program.js';
 import { SlipwayApiError, SlipwayClient } from '../src/client/index.js';
+import { cli } from './cli-run.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
-
-async function cli(args: string[], env: Record<string, string>) {
-  let out = '';
-  let err = '';
-  const stdout = new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) });
-  const stderr = new Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) });
-  const code = await runCli(args, { stdout, stderr, stdin: Readable.from([]), env });
-  return { code, out, err };
-}
 
 describe(`lineage of a model version (${testDialect})`, () => {
   let server: TestServer;
