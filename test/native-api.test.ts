@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlipwayApiError, SlipwayClient } from '../src/client/index.js';
+import { SlipwayClient } from '../src/client/index.js';
+import { expectError } from './api-errors.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -12,16 +13,6 @@ describe(`native API (${testDialect})`, () => {
   });
   afterAll(() => server.close());
 
-  const expectError = async (p: Promise<unknown>, status: number, code: string, message?: RegExp) => {
-    const err = await p.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(SlipwayApiError);
-    expect((err as SlipwayApiError).status).toBe(status);
-    expect((err as SlipwayApiError).code).toBe(code);
-    if (message) expect((err as SlipwayApiError).message).toMatch(message);
-  };
 
   it('creates, renames, tags, deletes and restores experiments', async () => {
     const { experiment } = await client.createExperiment({ name: 'churn', tags: { team: 'risk' } });
