@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import { validateMaxResults } from '../tracking/limits.js';
 import { orderBySearch, whereMatches } from '../tracking/search/compile.js';
 import { parseFilter, parseOrderBy } from '../tracking/search/filter.js';
-import { decodePageToken, encodePageToken } from '../tracking/search/page-token.js';
+import { decodePageToken, pageOf } from '../tracking/search/page-token.js';
 import type { SearchSpec } from '../tracking/search/specs.js';
 import type { Page } from '../tracking/types.js';
 import { toModels, toVersions } from './load.js';
@@ -57,11 +57,6 @@ export interface RegistrySearchInput {
 
 /** MLflow's limits: registered models 100 by default and at most 1000; versions up to 200000. */
 export const SEARCH_LIMITS = { models: { default: 100, max: 1000 }, versions: { default: 10_000, max: 200_000 } } as const;
-
-function pageOf<T>(rows: T[], offset: number, limit: number): { rows: T[]; nextPageToken: string | null } {
-  const more = rows.length > limit;
-  return { rows: more ? rows.slice(0, limit) : rows, nextPageToken: more ? encodePageToken(offset + limit) : null };
-}
 
 /** Registered models matching an MLflow filter, ordered and paged by offset tokens. */
 export async function searchRegisteredModels(database: Database, input: RegistrySearchInput): Promise<Page<RegisteredModel>> {

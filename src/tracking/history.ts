@@ -3,23 +3,12 @@ import type { Database } from '../db/database.js';
 import { invalid } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
 import { requireRunRow } from './runs.js';
+import { decodePageToken, encodePageToken } from './search/page-token.js';
 import type { Metric } from './types.js';
 
 export interface HistoryPage {
   metrics: Metric[];
   nextPageToken: string | null;
-}
-
-const encodeOffset = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString('base64');
-function decodeOffset(token: string | undefined): number {
-  if (!token) return 0;
-  try {
-    const { offset } = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset: unknown };
-    if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset;
-  } catch {
-    // falls through to the error below
-  }
-  throw invalid(`Invalid page_token '${token}': pass the next_page_token of the previous response unchanged.`);
 }
 
 /**
@@ -34,7 +23,7 @@ export async function getMetricHistory(
 ): Promise<HistoryPage> {
   if (!key) throw invalid(`Missing value for required parameter 'metric_key'.`);
   const run = await requireRunRow(db, runId);
-  const offset = decodeOffset(opts.pageToken);
+  const offset = decodePageToken(opts.pageToken);
   let q = db
     .selectFrom('metrics')
     .select(['value', 'timestamp', 'step', 'is_nan'])
@@ -48,7 +37,7 @@ export async function getMetricHistory(
   if (more) rows.pop();
   return {
     metrics: rows.map((r) => ({ key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp, step: r.step })),
-    nextPageToken: more ? encodeOffset(offset + opts.maxResults!) : null,
+    nextPageToken: more ? encodePageToken(offset + opts.maxResults!) : null,
   };
 }
 

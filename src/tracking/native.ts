@@ -1,6 +1,6 @@
 import { isoOf } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
-import { metricValueJson, parseMetricValue } from './limits.js';
+import { metricValueJson } from './limits.js';
 import type * as S from './schemas.js';
 import type { Experiment, KeyValue, Run, ViewType } from './types.js';
 
@@ -61,4 +61,3 @@ export function parseTime(value: string | number | undefined, what: string): num
   return ms;
 }
 
-export const parseNativeMetricValue = (v: number | string, key: string): number => parseMetricValue(v, key);

@@ -8,8 +8,8 @@ import { collectGarbage } from './gc.js';
 import { getMetricHistory } from './history.js';
 import { logBatch } from './ingest.js';
 import { logInputs } from './inputs.js';
-import { metricValueJson } from './limits.js';
-import { fromMap, nativeExperiment, nativeRun, parseNativeMetricValue, parseTime, viewTypeOf } from './native.js';
+import { metricValueJson, parseMetricValue } from './limits.js';
+import { fromMap, nativeExperiment, nativeRun, parseTime, viewTypeOf } from './native.js';
 import * as runs from './runs.js';
 import * as S from './schemas.js';
 import { searchExperiments, searchRuns } from './search.js';
@@ -136,7 +136,7 @@ export async function registerTrackingRoutes(app: App, ctx: AppContext): Promise
     await logBatch(ctx.database, req.actor, req.params.id, {
       metrics: (req.body.metrics ?? []).map((m) => ({
         key: m.key,
-        value: parseNativeMetricValue(m.value, m.key),
+        value: parseMetricValue(m.value, m.key),
         step: m.step ?? 0,
         timestamp: parseTime(m.timestamp, `timestamp of metric '${m.key}'`) ?? now,
       })),

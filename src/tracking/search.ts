@@ -6,7 +6,7 @@ import { loadRuns } from './runs.js';
 import { orderExperiments, whereExperimentsMatch } from './search/experiments-query.js';
 import { parseFilter, parseOrderBy } from './search/filter.js';
 import { orderLoggedModels, parseLoggedModelOrderBy, whereLoggedModelsMatch } from './search/logged-models-query.js';
-import { decodePageToken, encodePageToken } from './search/page-token.js';
+import { decodePageToken, pageOf } from './search/page-token.js';
 import { orderRuns, whereRunsMatch } from './search/runs-query.js';
 import type { Experiment, Page, Run, ViewType } from './types.js';
 
@@ -36,12 +36,6 @@ export interface SearchLoggedModelsInput {
 
 const stagesOf = (view: ViewType | undefined): ('active' | 'deleted')[] =>
   view === 'DELETED_ONLY' ? ['deleted'] : view === 'ALL' ? ['active', 'deleted'] : ['active'];
-
-/** One page of `rows` fetched with one extra row, which only tells whether there is a next page. */
-function pageOf<T>(rows: T[], offset: number, limit: number): { rows: T[]; nextPageToken: string | null } {
-  const more = rows.length > limit;
-  return { rows: more ? rows.slice(0, limit) : rows, nextPageToken: more ? encodePageToken(offset + limit) : null };
-}
 
 /** Experiments matching an MLflow filter (names, tags, times), ordered and paged by offset tokens. */
 export async function searchExperiments(database: Database, input: SearchExperimentsInput): Promise<Page<Experiment>> {

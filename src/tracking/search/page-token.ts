@@ -22,3 +22,9 @@ export function decodePageToken(token: string | null | undefined): number {
   }
   return offset;
 }
+
+/** One page of `rows`, fetched with one row more than `limit`: that extra row only tells whether a next page exists. */
+export function pageOf<T>(rows: T[], offset: number, limit: number): { rows: T[]; nextPageToken: string | null } {
+  const more = rows.length > limit;
+  return { rows: more ? rows.slice(0, limit) : rows, nextPageToken: more ? encodePageToken(offset + limit) : null };
+}
