@@ -3,7 +3,7 @@ import type { App, AppContext } from '../server/app.js';
 import { listAudit } from './audit.js';
 import { createToken, listTokens, revokeToken } from './tokens.js';
 
-const Role = Type.Union([Type.Literal('viewer'), Type.Literal('editor'), Type.Literal('admin')]);
+const Role = Type.Union([Type.Literal('viewer'), Type.Literal('editor'), Type.Literal('reviewer'), Type.Literal('admin')]);
 export const TokenInfo = Type.Object({
   id: Type.String(),
   name: Type.String(),

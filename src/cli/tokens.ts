@@ -3,14 +3,14 @@ import type { TokenInfo } from '../client/index.js';
 import { clientCommand, clientFrom, examples, isoTime, withJson, type ClientFlags, type Io } from './common.js';
 import { keyValues, printJson, println, shortTime, table } from './output.js';
 
-type Role = 'viewer' | 'editor' | 'admin';
+type Role = 'viewer' | 'editor' | 'reviewer' | 'admin';
 
 export function registerTokens(program: Command, io: Io): void {
   const tokens = program.command('tokens').description('Manage API tokens (admin only)');
 
   const create = withJson(clientCommand(tokens, 'create', 'Create an API token; its secret is printed once'))
     .requiredOption('--name <name>', 'a unique name: letters, digits, _ . @ -')
-    .addOption(new Option('--role <role>', 'what it may do').choices(['viewer', 'editor', 'admin']).makeOptionMandatory())
+    .addOption(new Option('--role <role>', 'what it may do').choices(['viewer', 'editor', 'reviewer', 'admin']).makeOptionMandatory())
     .option('--expires-at <time>', 'ISO 8601 date or time after which it stops working', isoTime)
     .action(async (flags: ClientFlags & { name: string; role: Role; expiresAt?: string; json?: boolean }) => {
       const created = await clientFrom(io, flags).createToken({ name: flags.name, role: flags.role, expiresAt: flags.expiresAt });

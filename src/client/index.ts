@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type * as A from '../access/routes.js';
+import type * as E from '../evaluation/routes.js';
 import type * as D from '../tracking/datasets/routes.js';
 import type * as R from '../registry/schemas.js';
 import type * as S from '../tracking/schemas.js';
@@ -35,6 +36,10 @@ export type SearchModelsQuery = Static<typeof R.SearchModelsQuery>;
 export type CreateModelBody = Static<typeof R.CreateModelBody>;
 export type CreateVersionBody = Static<typeof R.CreateVersionBody>;
 export type StageHistoryQuery = Static<typeof R.HistoryQuery>;
+export type Evaluation = E.EvaluationJson;
+export type EvaluationRequest = E.EvaluationRequest;
+export type GatePolicy = E.GatePolicyJson;
+export type { EvaluationReport } from '../evaluation/report.js';
 
 /** An error answered by the server, with its code (`NOT_FOUND`, `INVALID_ARGUMENT`, ...) and HTTP status. */
 export class SlipwayApiError extends Error {
@@ -114,6 +119,17 @@ export class SlipwayClient {
     const res = await this.fetchImpl(this.base + path);
     return res.text();
   }
+  /** A text resource behind auth, with API errors thrown as for JSON calls. */
+  private async textOf(path: string): Promise<string> {
+    const headers: Record<string, string> = this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
+    const res = await this.fetchImpl(this.base + path, { headers });
+    const text = await res.text();
+    if (!res.ok) {
+      const e = (safeJson(text) as { error?: { code: string; message: string } } | undefined)?.error;
+      throw new SlipwayApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? text);
+    }
+    return text;
+  }
 
   searchExperiments = (q: SearchExperimentsQuery = {}) => this.request<ExperimentPage>('GET', '/api/v1/experiments', { query: q as Query });
   createExperiment = (body: CreateExperimentBody) => this.request<{ experiment: Experiment }>('POST', '/api/v1/experiments', { body });
@@ -163,9 +179,12 @@ export class SlipwayClient {
   getModel = (name: string) => this.request<{ model: RegisteredModelDetail }>('GET', `/api/v1/models/${enc(name)}`);
   createModelVersion = (name: string, body: CreateVersionBody) => this.request<{ version: ModelVersion; sameContentAs: number[] }>('POST', `/api/v1/models/${enc(name)}/versions`, { body });
   getModelVersion = (name: string, version: number) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/versions/${version}`);
-  /** Points an alias at a version (moving it when it exists); returns that version. */
-  setModelAlias = (name: string, alias: string, version: number) =>
-    this.request<{ version: ModelVersion }>('PUT', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`, { body: { version } });
+  /**
+   * Points an alias at a version (moving it when it exists); returns that version. A gate policy protecting the alias
+   * may refuse (409, with the failed checks in `details.gate`); an admin may override it with a written reason.
+   */
+  setModelAlias = (name: string, alias: string, version: number, override?: { reason: string }) =>
+    this.request<{ version: ModelVersion }>('PUT', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`, { body: { version, ...(override ? { override } : {}) } });
   deleteModelAlias = (name: string, alias: string) => this.request<void>('DELETE', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
   getModelVersionByAlias = (name: string, alias: string) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
   /** Registers a dataset version; the same name and digest again returns the existing version (`created: false`). */
@@ -181,8 +200,19 @@ export class SlipwayClient {
   /** Alias and stage moves of a model, newest first. */
   modelHistory = (name: string, q: StageHistoryQuery = {}) => this.request<{ entries: StageMove[] }>('GET', `/api/v1/models/${enc(name)}/history`, { query: q as Query });
 
+  /** Starts an evaluation; with `wait`, resolves when it is done (rejecting with its error if it failed). */
+  startEvaluation = (body: EvaluationRequest, wait = false) =>
+    this.request<{ evaluation: Evaluation }>('POST', '/api/v1/evaluations', { body, query: { wait: wait || undefined } });
+  getEvaluation = (id: string) => this.request<{ evaluation: Evaluation }>('GET', `/api/v1/evaluations/${enc(id)}`);
+  listEvaluations = (model: string, version?: number) => this.request<{ evaluations: Evaluation[] }>('GET', `/api/v1/models/${enc(model)}/evaluations`, { query: { version } });
+  approveEvaluation = (id: string, note: string) => this.request<{ evaluation: Evaluation }>('POST', `/api/v1/evaluations/${enc(id)}/approve`, { body: { note } });
+  /** Stores a new version of a model's gate policy (YAML). */
+  setGatePolicy = (model: string, source: string) => this.request<{ policy: GatePolicy }>('PUT', `/api/v1/models/${enc(model)}/policy`, { body: { source } });
+  getGatePolicy = (model: string, version?: number) => this.request<{ policy: GatePolicy }>('GET', `/api/v1/models/${enc(model)}/policy`, { query: { version } });
+  scorecard = (id: string, format: 'html' | 'md') => this.textOf(`/api/v1/evaluations/${enc(id)}/scorecard.${format}`);
+
   listTokens = (all = false) => this.request<{ tokens: TokenInfo[] }>('GET', '/api/v1/tokens', { query: { all: all || undefined } });
-  createToken = (body: { name: string; role: 'viewer' | 'editor' | 'admin'; expiresAt?: string }) => this.request<CreatedToken>('POST', '/api/v1/tokens', { body });
+  createToken = (body: { name: string; role: 'viewer' | 'editor' | 'reviewer' | 'admin'; expiresAt?: string }) => this.request<CreatedToken>('POST', '/api/v1/tokens', { body });
   revokeToken = (idOrName: string) => this.request<{ token: TokenInfo }>('DELETE', `/api/v1/tokens/${enc(idOrName)}`);
   audit = (q: AuditQuery = {}) => this.request<{ entries: AuditEntry[] }>('GET', '/api/v1/audit', { query: q as Query });
   gc = (body: GcBody = {}) => this.request<GcResult>('POST', '/api/v1/admin/gc', { body });

@@ -26,6 +26,9 @@ export interface DB {
   model_version_tags: KeyValueRow & { version_id: string };
   registered_model_aliases: { name: string; alias: string; version: number };
   model_stage_history: StageHistoryRow;
+  gate_policies: GatePolicyRow;
+  evaluations: EvaluationRow;
+  evaluation_approvals: { evaluation_id: string; approver: string; note: string; at: number };
 }
 
 export interface KeyValueRow {
@@ -181,5 +184,42 @@ export interface DatasetVersionRow {
   /** JSON text */
   profile: string;
   created_at: number;
+  created_by: string;
+}
+
+export interface GatePolicyRow {
+  model_name: string;
+  version: number;
+  /** JSON text: the validated policy. */
+  spec: string;
+  /** The YAML (or JSON) as the user wrote it. */
+  source: string;
+  created_at: number;
+  created_by: string;
+}
+
+export interface EvaluationRow {
+  id: string;
+  model_name: string;
+  model_version: number;
+  dataset_name: string;
+  dataset_version: number;
+  dataset_digest: string;
+  against_alias: string | null;
+  champion_version: number | null;
+  policy_version: number | null;
+  /** JSON text: the resolved evaluation settings. */
+  config: string;
+  status: 'running' | 'completed' | 'failed';
+  /** JSON text: { phase, done, total } while running. */
+  progress: string | null;
+  error: string | null;
+  run_id: string | null;
+  /** JSON text: the EvaluationReport. */
+  report: string | null;
+  /** 1 passed, 0 failed, null when no gate was applied. */
+  gate_passed: number | null;
+  created_at: number;
+  finished_at: number | null;
   created_by: string;
 }

@@ -97,7 +97,7 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
 
   app.post('/registered-models/alias', routeOptions(), async (req) => {
     const m = messageOf(req);
-    await aliases.setAlias(db, req.actor, m.requiredString('name'), m.requiredString('alias'), requiredVersion(m));
+    await aliases.setAlias(db, req.actor, m.requiredString('name'), m.requiredString('alias'), requiredVersion(m), { guard: ctx.promotionGuard });
     return {};
   });
 
@@ -168,7 +168,7 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
     const stage = m.requiredString('stage');
     const archive = m.bool('archive_existing_versions');
     if (archive === undefined) throw missing(m.name('archive_existing_versions'));
-    return { model_version: modelVersionJson(await versions.transitionModelVersionStage(db, req.actor, name, version, stage, archive)) };
+    return { model_version: modelVersionJson(await versions.transitionModelVersionStage(db, req.actor, name, version, stage, archive, ctx.promotionGuard)) };
   });
 
   app.post('/model-versions/set-tag', routeOptions(), async (req) => {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../access/audit.js';
 import type { Actor } from '../core/actor.js';
+import { ALLOW_ALL, type PromotionGuard } from '../core/promotion.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, notFound } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
@@ -40,9 +41,23 @@ export async function recordMove(trx: Kysely<DB>, actor: Actor, move: Move): Pro
     .execute();
 }
 
-/** Points an alias at a live version (moving it if it exists); RESOURCE_DOES_NOT_EXIST for an unknown version. */
-export async function setAlias(db: Kysely<DB>, actor: Actor, name: unknown, alias: unknown, version: unknown): Promise<void> {
+export interface MoveOptions {
+  /** Judges the move first (release gates); outside any transaction, as it may take long. */
+  guard?: PromotionGuard;
+  override?: { reason: string };
+}
+
+/**
+ * Points an alias at a live version (moving it if it exists); RESOURCE_DOES_NOT_EXIST for an unknown version.
+ * The guard runs first, unless the alias already points there.
+ */
+export async function setAlias(db: Kysely<DB>, actor: Actor, name: unknown, alias: unknown, version: unknown, options: MoveOptions = {}): Promise<void> {
   const a = validateAlias(alias);
+  const model = await requireModelRow(db, name);
+  const wanted = Number((await requireVersionRow(db, model.name, version)).version);
+  const current = await db.selectFrom('registered_model_aliases').select('version').where('name', '=', model.name).where('alias', '=', a).executeTakeFirst();
+  if (current && Number(current.version) === wanted) return;
+  await (options.guard ?? ALLOW_ALL)({ model: model.name, version: wanted, kind: 'alias', key: a, actor, ...(options.override ? { override: options.override } : {}) });
   await db.transaction().execute(async (trx) => {
     const model = await requireModelRow(trx, name);
     const target = await requireVersionRow(trx, model.name, version);

@@ -117,3 +117,16 @@ export async function readArtifactFacts(db: Kysely<DB>, store: ArtifactStore, so
     signature: mlmodel?.signature ?? null,
   };
 }
+
+/**
+ * The store path of the model file with this extension behind a version source: the source itself, the only
+ * such file in its folder, or `model<ext>` among several. Null when the files are not in this server's store.
+ */
+export async function findModelFile(db: Kysely<DB>, store: ArtifactStore, source: string, ext: string): Promise<string | null> {
+  const path = await storePathOf(db, source);
+  if (path === null || path === '') return null;
+  if (path.endsWith(ext)) return path;
+  const files = (await filesUnder(store, path)).filter((f) => f.endsWith(ext));
+  if (files.length === 1) return files[0]!;
+  return files.find((f) => f.endsWith(`/model${ext}`)) ?? null;
+}

@@ -102,7 +102,10 @@ export async function registerRegistryRoutes(app: App, ctx: AppContext): Promise
   }));
 
   app.put('/models/:name/aliases/:alias', { schema: { tags, params: AliasParams, body: S.SetAliasBody, response: { 200: Type.Object({ version: S.ModelVersion }) } } }, async (req) => {
-    await aliases.setAlias(db, req.actor, req.params.name, req.params.alias, req.body.version);
+    await aliases.setAlias(db, req.actor, req.params.name, req.params.alias, req.body.version, {
+      guard: ctx.promotionGuard,
+      ...(req.body.override ? { override: req.body.override } : {}),
+    });
     return { version: nativeVersion(await aliases.getVersionByAlias(db, req.params.name, req.params.alias)) };
   });
 

@@ -78,7 +78,12 @@ export const RegisteredVersion = Type.Object({
   version: ModelVersion,
   sameContentAs: Type.Array(Type.Integer(), { description: 'Earlier versions of this model with the same content digest: the same bytes registered again.' }),
 });
-export const SetAliasBody = Type.Object({ version: Type.Integer({ minimum: 1 }) });
+export const SetAliasBody = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  override: Type.Optional(
+    Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000, description: 'why the release gate is overridden (admins only; audited)' }) }, { additionalProperties: false }),
+  ),
+});
 
 export const StageMove = Type.Object({
   id: Type.Integer(),

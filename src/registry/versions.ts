@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../access/audit.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { Actor } from '../core/actor.js';
+import { ALLOW_ALL, type PromotionGuard } from '../core/promotion.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, notFound } from '../core/errors.js';
 import type { DB, ModelVersionRow } from '../db/schema.js';
@@ -187,11 +188,14 @@ export async function transitionModelVersionStage(
   version: unknown,
   stage: unknown,
   archiveExisting: boolean,
+  guard: PromotionGuard = ALLOW_ALL,
 ): Promise<ModelVersion> {
   const to = canonicalStage(stage);
   if (archiveExisting && !ACTIVE_STAGES.includes(to)) {
     throw invalid(`Model version transition cannot archive existing model versions because '${to}' is not an Active stage. Valid stages are ${ACTIVE_STAGES.join(', ')}`);
   }
+  const target = await requireVersionRow(db, name, version);
+  if (target.current_stage !== to) await guard({ model: target.name, version: Number(target.version), kind: 'stage', key: to, actor });
   const row = await db.transaction().execute(async (trx) => {
     const row = await requireVersionRow(trx, name, version);
     const now = nowMs();

@@ -4,7 +4,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TokenVerifier } from '../access/tokens.js';
 import { registerAccessRoutes } from '../access/routes.js';
 import type { ArtifactStore } from '../artifacts/store.js';
+import type { PromotionGuard } from '../core/promotion.js';
 import type { Database } from '../db/database.js';
+import { registerEvaluationRoutes } from '../evaluation/routes.js';
+import { EvaluationService } from '../evaluation/service.js';
 import { registerMlflowRoutes } from '../mlflow/routes.js';
 import { registerRegistryRoutes } from '../registry/routes.js';
 import { registerTrackingRoutes } from '../tracking/routes.js';
@@ -18,6 +21,9 @@ export interface AppContext {
   artifacts: ArtifactStore;
   auth: boolean;
   verifier: TokenVerifier;
+  evaluations: EvaluationService;
+  /** Consulted before an alias or stage moves (release gates). */
+  promotionGuard: PromotionGuard;
 }
 
 export type App = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -29,6 +35,8 @@ export interface BuildAppOptions {
   logger?: boolean | { level: string };
   /** Folder of the built web UI (index.html and assets); default dist/ui. null serves no UI. */
   uiRoot?: string | null;
+  /** Worker threads for evaluation bootstraps (default: one per core; 0 runs them on the main thread). */
+  evaluationWorkers?: number;
 }
 
 /** Assembles the HTTP server: auth, error mapping, OpenAPI and every domain's routes. Does not listen. */
@@ -46,7 +54,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
   const verifier = registerAuth(app, options.database, options.auth);
-  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier };
+  const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
+  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard };
 
   await app.register(swagger, {
     openapi: {
@@ -63,6 +72,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await app.register(async (api) => registerTrackingRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (api) => registerRegistryRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
+  await app.register(async (api) => registerEvaluationRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
   await registerUi(app, options.uiRoot === undefined ? defaultUiRoot() : options.uiRoot);
   return app;

@@ -1,0 +1,22 @@
+import type { Actor } from './actor.js';
+
+/** An alias or stage move about to happen, as the registry asks the layers above to judge it. */
+export interface ProposedMove {
+  model: string;
+  version: number;
+  kind: 'alias' | 'stage';
+  /** The alias, or the stage name. */
+  key: string;
+  actor: Actor;
+  /** An admin's audited decision to move despite the gate. */
+  override?: { reason: string };
+}
+
+/**
+ * Decides whether a move may happen: resolves to let it through, throws a coded error to refuse it. Registered at
+ * start-up by the evaluation layer (release gates) so the registry never imports it. It runs before the move's
+ * transaction, since it may take long (it can run an evaluation).
+ */
+export type PromotionGuard = (move: ProposedMove) => Promise<void>;
+
+export const ALLOW_ALL: PromotionGuard = async () => {};

@@ -1,0 +1,210 @@
+/**
+ * Reads a registered dataset version into columns for evaluation, checking on the way that the bytes are still
+ * the ones registered (same sha256): an evaluation is only worth its dataset digest if the digest is true.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse';
+import type { Kysely } from 'kysely';
+import type { ArtifactStore } from '../artifacts/store.js';
+import { invalid, invalidState, notFound } from '../core/errors.js';
+import type { DB } from '../db/schema.js';
+import type { Column, Frame } from '../runtimes/frame.js';
+import { readParquet } from '../tracking/datasets/parquet.js';
+import { getDatasetVersion, listDatasetVersions, type DatasetVersion } from '../tracking/datasets/versions.js';
+import { proxiedArtifactPath } from '../tracking/gc.js';
+
+/** `NAME`, `NAME@VERSION` or `NAME@DIGEST` (a full sha256, or a prefix of at least 8 hex characters). */
+export async function resolveDataset(db: Kysely<DB>, ref: string): Promise<DatasetVersion> {
+  const at = ref.lastIndexOf('@');
+  const name = at < 0 ? ref : ref.slice(0, at);
+  const which = at < 0 ? '' : ref.slice(at + 1);
+  if (name === '') throw invalid(`Invalid dataset reference "${ref}": use NAME, NAME@VERSION or NAME@DIGEST.`);
+  const versions = await listDatasetVersions(db, name);
+  if (which === '') return versions[0]!;
+  if (/^\d{1,15}$/.test(which)) return getDatasetVersion(db, name, which);
+  if (!/^[0-9a-f]{8,64}$/.test(which)) throw invalid(`Invalid dataset reference "${ref}": after @ give a version number or a sha256 digest (at least 8 hex characters).`);
+  const matches = versions.filter((v) => v.digest.startsWith(which));
+  if (matches.length === 0) throw notFound(`Dataset "${name}" has no version with digest ${which}; \`slipway datasets show ${name}\` lists its versions.`);
+  if (matches.length > 1) throw invalid(`Digest prefix ${which} matches ${matches.length} versions of "${name}"; give more characters.`);
+  return matches[0]!;
+}
+
+interface Sink {
+  columns(names: string[]): void;
+  row(values: (unknown)[]): void;
+}
+
+/** Growable columns, typed by the dataset version's registered schema. */
+class FrameBuilder implements Sink {
+  private names: string[] = [];
+  private numeric: boolean[] = [];
+  private nums: Float64Array[] = [];
+  private strs: (string | null)[][] = [];
+  rows = 0;
+
+  constructor(
+    private readonly types: Map<string, string>,
+    private readonly want: Set<string> | null,
+  ) {}
+
+  columns(names: string[]): void {
+    this.names = names;
+    this.numeric = names.map((n) => ['integer', 'float', 'boolean'].includes(this.types.get(n) ?? 'string'));
+    this.nums = names.map(() => new Float64Array(1024));
+    this.strs = names.map(() => []);
+  }
+
+  row(values: unknown[]): void {
+    const r = this.rows++;
+    for (let c = 0; c < this.names.length; c++) {
+      if (this.want && !this.want.has(this.names[c]!)) continue;
+      const v = values[c];
+      if (this.numeric[c]) {
+        let arr = this.nums[c]!;
+        if (r >= arr.length) {
+          const grown = new Float64Array(arr.length * 2);
+          grown.set(arr);
+          arr = this.nums[c] = grown;
+        }
+        arr[r] = toNumber(v);
+      } else {
+        this.strs[c]!.push(v === null || v === undefined || v === '' ? null : typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : String(v));
+      }
+    }
+  }
+
+  build(): Frame {
+    const columns = new Map<string, Column>();
+    this.names.forEach((name, c) => {
+      if (this.want && !this.want.has(name)) return;
+      columns.set(name, this.numeric[c] ? { kind: 'number', values: this.nums[c]!.slice(0, this.rows) } : { kind: 'string', values: this.strs[c]! });
+    });
+    return { rows: this.rows, columns };
+  }
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v !== 'string' || v === '') return Number.NaN;
+  const lower = v.toLowerCase();
+  if (lower === 'true') return 1;
+  if (lower === 'false') return 0;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : Number.NaN;
+}
+
+export interface LoadOptions {
+  /** Read only these columns (all when absent). */
+  columns?: string[];
+  onProgress?(bytes: number, total: number): void;
+}
+
+/**
+ * Loads a dataset version's rows as columns. The source must be readable by this server: a `file://` URL or a
+ * path in its artifact store.
+ */
+export async function loadFrame(store: ArtifactStore, version: DatasetVersion, options: LoadOptions = {}): Promise<Frame> {
+  const types = new Map(((version.schema as { name: string; type: string }[]) ?? []).map((f) => [f.name, f.type]));
+  const builder = new FrameBuilder(types, options.columns ? new Set(options.columns) : null);
+  const hash = createHash('sha256');
+  let read = 0;
+  const counting = async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      read += chunk.length;
+      options.onProgress?.(read, version.sizeBytes);
+      yield chunk;
+    }
+  };
+  const { path, cleanup } = await localCopy(store, version);
+  try {
+    if (version.format === 'parquet') {
+      await pipeline(counting(createReadStream(path)), new Writable({ write: (_c, _e, cb) => cb() }));
+      let names: string[] = [];
+      await readParquet(
+        path,
+        (n) => builder.columns((names = n)),
+        (row) => builder.row(names.map((n) => row[n])),
+      );
+    } else if (version.format === 'csv') {
+      let header = true;
+      await pipeline(
+        counting(createReadStream(path, { highWaterMark: 1 << 20 })),
+        parse({ bom: true, skip_empty_lines: true }),
+        new Writable({
+          objectMode: true,
+          write(record: string[], _e, cb) {
+            if (header) {
+              builder.columns(record);
+              header = false;
+            } else builder.row(record);
+            cb();
+          },
+        }),
+      );
+    } else if (version.format === 'jsonl') {
+      const names = ((version.schema as { name: string }[]) ?? []).map((f) => f.name);
+      builder.columns(names);
+      let rest = '';
+      let line = 0;
+      const take = (text: string) => {
+        line++;
+        if (text.trim() === '') return;
+        let obj: Record<string, unknown>;
+        try {
+          obj = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          throw invalid(`Dataset ${version.name} v${version.version}: line ${line} is not valid JSON.`, { line });
+        }
+        builder.row(names.map((n) => obj[n]));
+      };
+      for await (const chunk of counting(createReadStream(path, { highWaterMark: 1 << 20 }))) {
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop()!;
+        for (const l of lines) take(l);
+      }
+      take(rest);
+    } else {
+      throw invalid(`Dataset ${version.name} v${version.version} has format "${version.format}", which evaluation cannot read (csv, jsonl, parquet).`);
+    }
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? notFound(`Dataset ${version.name} v${version.version}: no file at ${version.source} any more. Restore it, or register the data again.`)
+      : err;
+  } finally {
+    await cleanup();
+  }
+  const digest = hash.digest('hex');
+  if (digest !== version.digest) {
+    throw invalidState(
+      `Dataset ${version.name} v${version.version} has changed since it was registered: its file at ${version.source} now has sha256 ${digest.slice(0, 12)}…, not ${version.digest.slice(0, 12)}…. Register the file again (it becomes a new version) and evaluate that.`,
+    );
+  }
+  return builder.build();
+}
+
+/** A local file with the dataset's bytes: the file itself, or a temporary download from the artifact store. */
+async function localCopy(store: ArtifactStore, version: DatasetVersion): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  if (version.source.startsWith('file:')) {
+    const path = fileURLToPath(version.source);
+    return { path, cleanup: async () => {} };
+  }
+  const stored = proxiedArtifactPath(version.source);
+  if (stored === null) {
+    throw invalid(`Dataset ${version.name} v${version.version} lives at ${version.source}, which this server cannot read; register it from a local file or upload it to the artifact store.`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-eval-'));
+  const path = join(dir, 'data');
+  const { stream } = await store.get(stored);
+  await pipeline(stream, createWriteStream(path));
+  return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,503 @@
+/**
+ * The evaluation service: gate policies per model (versioned), evaluations as recorded jobs (each also a tracking
+ * run with its scorecard as artifacts), reviewers' sign-offs, and the release gate the registry consults before an
+ * alias or stage moves.
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../access/audit.js';
+import type { ArtifactStore } from '../artifacts/store.js';
+import { roleAllows, type Actor } from '../core/actor.js';
+import { nowMs } from '../core/clock.js';
+import { invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
+import type { ProposedMove } from '../core/promotion.js';
+import type { Database } from '../db/database.js';
+import type { DB, EvaluationRow } from '../db/schema.js';
+import { getVersionByAlias } from '../registry/aliases.js';
+import type { ModelVersion } from '../registry/types.js';
+import { getModelVersion } from '../registry/versions.js';
+import { getRegisteredModel } from '../registry/models.js';
+import type { DatasetVersion } from '../tracking/datasets/versions.js';
+import { createExperiment, getExperimentByName } from '../tracking/experiments.js';
+import { proxiedArtifactPath } from '../tracking/gc.js';
+import { logBatch } from '../tracking/ingest.js';
+import { logInputs } from '../tracking/inputs.js';
+import { createRun, updateRun } from '../tracking/runs.js';
+import { resolveDataset } from './dataset.js';
+import { parsePolicy, settingsOnly, type PolicySpec } from './policy.js';
+import type { EvaluationReport } from './report.js';
+import { runEvaluation, type Progress } from './run.js';
+import { renderHtml, renderMarkdown, verdictOf } from './scorecard/index.js';
+
+export interface EvaluationRequest {
+  model: string;
+  version: number;
+  /** NAME, NAME@VERSION or NAME@DIGEST; default: the policy's. */
+  dataset?: string;
+  /** Champion alias; null compares with nothing; default: the policy's `against` or first protected alias. */
+  against?: string | null;
+  /** Compare with this version instead of an alias. */
+  againstVersion?: number;
+  /** A policy as YAML text; default: the model's stored policy, if any. */
+  policy?: string;
+  /** Apply the policy's rules (default true when a policy applies). */
+  gate?: boolean;
+  label?: string;
+  task?: PolicySpec['task'];
+  positiveClass?: string;
+  predictionColumn?: string;
+  scoreColumn?: string;
+  sliceColumns?: string[];
+  sliceQuantiles?: Record<string, number>;
+  namedSlices?: Record<string, string>;
+  sensitive?: string[];
+  ignoreColumns?: string[];
+  resamples?: number;
+  seed?: number;
+  confidence?: number;
+}
+
+export interface Approval {
+  approver: string;
+  note: string;
+  at: number;
+}
+
+export interface Evaluation {
+  id: string;
+  status: EvaluationRow['status'];
+  progress: Progress | null;
+  error: { code: string; message: string; details?: Record<string, unknown> } | null;
+  model: string;
+  version: number;
+  dataset: { name: string; version: number; digest: string };
+  against: string | null;
+  championVersion: number | null;
+  policyVersion: number | null;
+  runId: string | null;
+  gatePassed: boolean | null;
+  /** The headline of the scorecard, when completed. */
+  headline: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  createdBy: string;
+  approvals: Approval[];
+  report?: EvaluationReport;
+}
+
+export interface GatePolicy {
+  model: string;
+  version: number;
+  spec: PolicySpec;
+  source: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+interface Prepared {
+  challenger: ModelVersion;
+  champion: { version: ModelVersion; alias?: string } | null;
+  dataset: DatasetVersion;
+  settings: PolicySpec;
+  policyVersion: number | null;
+  gate: boolean;
+  warnings: string[];
+}
+
+const EXPERIMENT_PREFIX = 'Evaluations: ';
+
+function toEvaluation(r: EvaluationRow, approvals: Approval[], withReport: boolean): Evaluation {
+  const report = r.report ? (JSON.parse(r.report) as EvaluationReport) : null;
+  return {
+    id: r.id,
+    status: r.status,
+    progress: r.progress ? (JSON.parse(r.progress) as Progress) : null,
+    error: r.error ? (JSON.parse(r.error) as Evaluation['error']) : null,
+    model: r.model_name,
+    version: Number(r.model_version),
+    dataset: { name: r.dataset_name, version: Number(r.dataset_version), digest: r.dataset_digest },
+    against: r.against_alias,
+    championVersion: r.champion_version === null ? null : Number(r.champion_version),
+    policyVersion: r.policy_version === null ? null : Number(r.policy_version),
+    runId: r.run_id,
+    gatePassed: r.gate_passed === null ? null : r.gate_passed === 1,
+    headline: report ? verdictOf(report).headline : null,
+    createdAt: Number(r.created_at),
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+    createdBy: r.created_by,
+    approvals,
+    ...(withReport && report ? { report } : {}),
+  };
+}
+
+export class EvaluationService {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly running = new Map<string, Promise<Evaluation>>();
+  private readonly db: Kysely<DB>;
+
+  constructor(
+    private readonly database: Database,
+    private readonly store: ArtifactStore,
+    /** Bootstrap worker threads; 0 runs on the calling thread. */
+    private readonly workers?: number,
+  ) {
+    this.db = database.db;
+  }
+
+  // ---- policies ----
+
+  /** Stores a new version of a model's gate policy, validated first. */
+  async setPolicy(actor: Actor, model: string, source: string): Promise<GatePolicy> {
+    const spec = parsePolicy(source);
+    const m = await getRegisteredModel(this.db, model);
+    return this.db.transaction().execute(async (trx) => {
+      const last = await trx.selectFrom('gate_policies').select((eb) => eb.fn.max('version').as('v')).where('model_name', '=', m.name).executeTakeFirst();
+      const version = Number(last?.v ?? 0) + 1;
+      const row = { model_name: m.name, version, spec: JSON.stringify(spec), source, created_at: nowMs(), created_by: actor.name };
+      await trx.insertInto('gate_policies').values(row).execute();
+      await recordAudit(trx, actor, { action: 'gate_policy.set', targetType: 'registered_model', targetId: m.name, after: { version, spec } });
+      return { model: m.name, version, spec, source, createdAt: row.created_at, createdBy: actor.name };
+    });
+  }
+
+  /** The newest policy of a model (or a given version); null when it has none. */
+  async getPolicy(model: string, version?: number): Promise<GatePolicy | null> {
+    let q = this.db.selectFrom('gate_policies').selectAll().where('model_name', '=', model);
+    q = version === undefined ? q.orderBy('version', 'desc') : q.where('version', '=', version);
+    const r = await q.executeTakeFirst();
+    if (!r) {
+      if (version !== undefined) throw notFound(`Model "${model}" has no gate policy version ${version}.`);
+      return null;
+    }
+    return { model: r.model_name, version: Number(r.version), spec: JSON.parse(r.spec) as PolicySpec, source: r.source, createdAt: Number(r.created_at), createdBy: r.created_by };
+  }
+
+  async listPolicies(model: string): Promise<GatePolicy[]> {
+    const rows = await this.db.selectFrom('gate_policies').selectAll().where('model_name', '=', model).orderBy('version', 'desc').execute();
+    return rows.map((r) => ({ model: r.model_name, version: Number(r.version), spec: JSON.parse(r.spec) as PolicySpec, source: r.source, createdAt: Number(r.created_at), createdBy: r.created_by }));
+  }
+
+  // ---- evaluations ----
+
+  /** Validates a request and resolves everything it names; throws before anything is recorded. */
+  private async prepare(req: EvaluationRequest): Promise<Prepared> {
+    const challenger = await getModelVersion(this.db, req.model, req.version);
+    let settings: PolicySpec;
+    let policyVersion: number | null = null;
+    let hasPolicy = false;
+    if (req.policy !== undefined) {
+      settings = parsePolicy(req.policy, 'policy');
+      hasPolicy = true;
+    } else {
+      const stored = await this.getPolicy(challenger.name);
+      settings = stored ? stored.spec : settingsOnly();
+      policyVersion = stored?.version ?? null;
+      hasPolicy = stored !== null;
+    }
+    settings = structuredClone(settings);
+    if (req.label !== undefined) settings.label = req.label;
+    if (req.task !== undefined) settings.task = req.task;
+    if (req.positiveClass !== undefined) settings.positiveClass = req.positiveClass;
+    if (req.predictionColumn !== undefined) settings.predictionColumn = req.predictionColumn;
+    if (req.scoreColumn !== undefined) settings.scoreColumn = req.scoreColumn;
+    if (req.sliceColumns) settings.slices.columns = req.sliceColumns;
+    if (req.sliceQuantiles) settings.slices.quantiles = Object.entries(req.sliceQuantiles).map(([column, bins]) => ({ column, bins }));
+    if (req.namedSlices) settings.slices.named = Object.entries(req.namedSlices).map(([name, filter]) => ({ name, filter }));
+    if (req.sensitive) settings.sensitive = req.sensitive;
+    if (req.ignoreColumns) settings.ignoreColumns = req.ignoreColumns;
+    if (req.resamples !== undefined) settings.resamples = req.resamples;
+    if (req.seed !== undefined) settings.seed = req.seed;
+    if (req.confidence !== undefined) settings.confidence = req.confidence;
+    const gate = (req.gate ?? true) && hasPolicy && settings.rules.length > 0;
+
+    const datasetRef = req.dataset ?? settings.dataset;
+    if (!datasetRef) throw invalid(`Which dataset? Pass dataset NAME@DIGEST (CLI: --dataset), or set \`dataset\` in ${challenger.name}'s gate policy.`);
+    const dataset = await resolveDataset(this.db, datasetRef);
+
+    const warnings: string[] = [];
+    let champion: Prepared['champion'] = null;
+    if (req.againstVersion !== undefined) {
+      champion = { version: await getModelVersion(this.db, challenger.name, req.againstVersion) };
+    } else {
+      const alias = req.against === undefined ? (hasPolicy ? (settings.against ?? settings.protect[0]) : undefined) : req.against;
+      if (alias) {
+        try {
+          champion = { version: await getVersionByAlias(this.db, challenger.name, alias), alias };
+        } catch (err) {
+          if (!(err instanceof SlipwayError && err.code === 'NOT_FOUND')) throw err;
+          if (settings.noChampion !== 'skip') {
+            throw invalid(
+              `Alias "${alias}" of model "${challenger.name}" points to no version, so there is no champion to compare with. For a first release, promote with an admin override (slipway models promote ${challenger.name} ${challenger.version} --alias ${alias} --override --reason "..."), set \`no_champion: skip\` in the policy, or compare with nothing (--against none).`,
+              { alias },
+            );
+          }
+          warnings.push(`Alias "${alias}" points to no version yet: there is no champion to compare with.`);
+        }
+      }
+    }
+    if (champion && champion.version.version === challenger.version) {
+      warnings.push(`The challenger is the champion (v${challenger.version}): nothing to compare.`);
+      champion = null;
+    }
+    return { challenger, champion, dataset, settings, policyVersion, gate, warnings };
+  }
+
+  /** Records an evaluation and runs it in the background (one at a time); returns it while it runs. */
+  async start(actor: Actor, req: EvaluationRequest): Promise<Evaluation> {
+    const p = await this.prepare(req);
+    const id = randomUUID().replace(/-/g, '');
+    const row: EvaluationRow = {
+      id,
+      model_name: p.challenger.name,
+      model_version: p.challenger.version,
+      dataset_name: p.dataset.name,
+      dataset_version: p.dataset.version,
+      dataset_digest: p.dataset.digest,
+      against_alias: p.champion?.alias ?? null,
+      champion_version: p.champion?.version.version ?? null,
+      policy_version: p.policyVersion,
+      config: JSON.stringify({ request: req, settings: p.settings }),
+      status: 'running',
+      progress: null,
+      error: null,
+      run_id: null,
+      report: null,
+      gate_passed: null,
+      created_at: nowMs(),
+      finished_at: null,
+      created_by: actor.name,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('evaluations').values(row).execute();
+      await recordAudit(trx, actor, {
+        action: 'evaluation.start',
+        targetType: 'model_version',
+        targetId: `${row.model_name}/${row.model_version}`,
+        after: { id, dataset: `${row.dataset_name}@${row.dataset_digest}`, against: row.against_alias, championVersion: row.champion_version, policyVersion: row.policy_version },
+      });
+    });
+    const job = (this.queue = this.queue.catch(() => {}).then(() => this.execute(actor, id, p)));
+    const done = job.then(() => this.get(id));
+    this.running.set(id, done);
+    void done.finally(() => this.running.delete(id)).catch(() => {});
+    return this.get(id);
+  }
+
+  /** Waits for an evaluation to finish and returns it (completed or failed). */
+  async wait(id: string): Promise<Evaluation> {
+    return (await this.running.get(id)) ?? this.get(id);
+  }
+
+  private async execute(actor: Actor, id: string, p: Prepared): Promise<void> {
+    let lastWrite = 0;
+    const onProgress = (progress: Progress) => {
+      const now = Date.now();
+      if (now - lastWrite < 250 && progress.done < progress.total) return;
+      lastWrite = now;
+      void this.db.updateTable('evaluations').set({ progress: JSON.stringify(progress) }).where('id', '=', id).where('status', '=', 'running').execute().catch(() => {});
+    };
+    try {
+      const report = await runEvaluation(this.db, this.store, {
+        id,
+        challenger: p.challenger,
+        champion: p.champion,
+        dataset: p.dataset,
+        settings: p.settings,
+        ...(p.gate ? { gate: { policyVersion: p.policyVersion } } : {}),
+        ...(this.workers !== undefined ? { workers: this.workers } : {}),
+        onProgress,
+      });
+      report.warnings.unshift(...p.warnings);
+      onProgress({ phase: 'writing scorecard', done: 0, total: 1 });
+      const runId = await this.recordRun(actor, report, p);
+      await this.db
+        .updateTable('evaluations')
+        .set({ status: 'completed', progress: null, report: JSON.stringify(report), run_id: runId, gate_passed: report.gate ? (report.gate.passed ? 1 : 0) : null, finished_at: nowMs() })
+        .where('id', '=', id)
+        .execute();
+    } catch (err) {
+      const e = err instanceof SlipwayError ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } : { code: 'INTERNAL', message: (err as Error).message ?? String(err) };
+      // A failed evaluation records no gate result, so nothing can mistake it for a pass.
+      await this.db.updateTable('evaluations').set({ status: 'failed', progress: null, error: JSON.stringify(e), gate_passed: null, finished_at: nowMs() }).where('id', '=', id).execute();
+    }
+  }
+
+  /** The evaluation as a tracking run: params, metrics MLflow clients can read, the dataset input, the scorecard. */
+  private async recordRun(actor: Actor, report: EvaluationReport, p: Prepared): Promise<string> {
+    const name = `${EXPERIMENT_PREFIX}${report.model.name}`;
+    let experimentId: string;
+    try {
+      experimentId = (await getExperimentByName(this.db, name)).experimentId;
+    } catch (err) {
+      if (!(err instanceof SlipwayError && err.code === 'NOT_FOUND')) throw err;
+      experimentId = await createExperiment(this.db, actor, { name }).catch(async (e: unknown) => {
+        if (e instanceof SlipwayError && e.code === 'ALREADY_EXISTS') return (await getExperimentByName(this.db, name)).experimentId;
+        throw e;
+      });
+    }
+    const run = await createRun(this.db, actor, {
+      experimentId,
+      runName: `${report.model.name} v${report.model.version} on ${report.dataset.name} v${report.dataset.version}`,
+      tags: [
+        { key: 'slipway.evaluation_id', value: report.id },
+        { key: 'slipway.model', value: `${report.model.name}/${report.model.version}` },
+        { key: 'mlflow.note.content', value: verdictOf(report).headline },
+      ],
+    });
+    const runId = run.info.runId;
+    const t = Date.now();
+    const metrics = Object.entries(report.metrics)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([key, value]) => ({ key, value, timestamp: t, step: 0 }));
+    for (const d of report.comparison?.metrics ?? []) if (Number.isFinite(d.delta)) metrics.push({ key: `delta_${d.metric}`, value: d.delta, timestamp: t, step: 0 });
+    if (report.gate) metrics.push({ key: 'gate_passed', value: report.gate.passed ? 1 : 0, timestamp: t, step: 0 });
+    if (report.latency) metrics.push({ key: 'latency_p99_ms', value: report.latency.p99Ms, timestamp: t, step: 0 }, { key: 'latency_p50_ms', value: report.latency.p50Ms, timestamp: t, step: 0 });
+    const params = [
+      ['model', report.model.name],
+      ['model_version', String(report.model.version)],
+      ['dataset', `${report.dataset.name}@${report.dataset.digest}`],
+      ['task', report.task],
+      ['label', report.labelColumn],
+      ['champion', report.comparison ? `${report.comparison.champion.name}/${report.comparison.champion.version}` : 'none'],
+      ['resamples', String(p.settings.resamples)],
+      ['seed', String(p.settings.seed)],
+      ['policy_version', p.policyVersion === null ? (p.gate ? 'ad hoc' : 'none') : String(p.policyVersion)],
+    ].map(([key, value]) => ({ key: key!, value: value! }));
+    for (let i = 0; i < metrics.length; i += 1000) await logBatch(this.database, actor, runId, { metrics: metrics.slice(i, i + 1000), ...(i === 0 ? { params } : {}) });
+    await logInputs(this.db, actor, runId, {
+      datasets: [
+        {
+          dataset: { name: p.dataset.name, digest: p.dataset.digest, sourceType: p.dataset.sourceType, source: p.dataset.source },
+          tags: [{ key: 'mlflow.data.context', value: 'eval' }],
+        },
+      ],
+    });
+    const root = proxiedArtifactPath(run.info.artifactUri);
+    if (root !== null) {
+      const put = (file: string, text: string) => this.store.put(`${root}/scorecard/${file}`, Readable.from([Buffer.from(text, 'utf8')]));
+      await put('scorecard.json', JSON.stringify(report, null, 2));
+      await put('scorecard.md', renderMarkdown(report));
+      await put('scorecard.html', renderHtml(report));
+    }
+    await updateRun(this.db, actor, runId, { status: 'FINISHED', endTime: Date.now() });
+    return runId;
+  }
+
+  private async approvalsOf(ids: string[]): Promise<Map<string, Approval[]>> {
+    const out = new Map<string, Approval[]>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.selectFrom('evaluation_approvals').selectAll().where('evaluation_id', 'in', ids).orderBy('at').execute();
+    for (const r of rows) {
+      const list = out.get(r.evaluation_id) ?? [];
+      list.push({ approver: r.approver, note: r.note, at: Number(r.at) });
+      out.set(r.evaluation_id, list);
+    }
+    return out;
+  }
+
+  async get(id: string): Promise<Evaluation> {
+    const row = await this.db.selectFrom('evaluations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(`No evaluation ${id}.`);
+    return toEvaluation(row, (await this.approvalsOf([id])).get(id) ?? [], true);
+  }
+
+  /** Evaluations of a model (or one version), newest first, without their reports. */
+  async list(model: string, version?: number, limit = 100): Promise<Evaluation[]> {
+    let q = this.db.selectFrom('evaluations').selectAll().where('model_name', '=', model);
+    if (version !== undefined) q = q.where('model_version', '=', version);
+    const rows = await q.orderBy('created_at', 'desc').limit(limit).execute();
+    const approvals = await this.approvalsOf(rows.map((r) => r.id));
+    return rows.map((r) => toEvaluation(r, approvals.get(r.id) ?? [], false));
+  }
+
+  /** A reviewer's sign-off on a completed evaluation; the reviewer cannot be the one who started it. */
+  async approve(actor: Actor, id: string, note: string): Promise<Evaluation> {
+    if (!roleAllows(actor.role, 'reviewer')) throw new SlipwayError('PERMISSION_DENIED', `Approving an evaluation needs the reviewer role; ${actor.name} is ${actor.role}.`);
+    const e = await this.get(id);
+    if (e.status !== 'completed') throw invalidState(`Evaluation ${id} is ${e.status}; only a completed evaluation can be approved.`);
+    if (e.createdBy === actor.name) throw invalidState(`${actor.name} started evaluation ${id}; a sign-off must come from a second person.`);
+    if (e.approvals.some((a) => a.approver === actor.name)) return e;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('evaluation_approvals').values({ evaluation_id: id, approver: actor.name, note, at: nowMs() }).execute();
+      await recordAudit(trx, actor, { action: 'evaluation.approve', targetType: 'evaluation', targetId: id, after: { note, model: e.model, version: e.version } });
+    });
+    return this.get(id);
+  }
+
+  /**
+   * The release gate: lets a move of a protected alias (or stage) through only when the version passed the model's
+   * policy on the policy's dataset against the current champion — reusing such an evaluation, or running one now —
+   * and, if the policy asks, a reviewer other than the promoter signed it off. An admin may override with a reason.
+   */
+  readonly guard = async (move: ProposedMove): Promise<void> => {
+    const policy = await this.getPolicy(move.model);
+    const protects = (key: string) => policy?.spec.protect.some((p) => (move.kind === 'alias' ? p === key : p.toLowerCase() === key.toLowerCase())) ?? false;
+    if (!policy || !protects(move.key)) {
+      if (move.override) throw invalid(`Nothing to override: ${move.kind} "${move.key}" of ${move.model} is not protected by a gate policy.`);
+      return;
+    }
+    const target = `${move.model} v${move.version} to ${move.kind === 'alias' ? `@${move.key}` : `stage ${move.key}`}`;
+    if (move.override) {
+      if (move.actor.role !== 'admin') throw new SlipwayError('PERMISSION_DENIED', `Only an admin can override the release gate; ${move.actor.name} is ${move.actor.role}.`);
+      const reason = move.override.reason.trim();
+      if (reason.length < 10) throw invalid('An override needs a written reason of at least 10 characters, e.g. --reason "hotfix for incident 123, eval rerun tomorrow".');
+      await this.db.transaction().execute((trx) =>
+        recordAudit(trx, move.actor, { action: 'gate.override', targetType: 'model_version', targetId: `${move.model}/${move.version}`, after: { move: move.kind, key: move.key, reason, policyVersion: policy.version } }),
+      );
+      return;
+    }
+    if (move.kind === 'stage') {
+      throw invalidState(
+        `Moving ${target} is guarded by ${move.model}'s gate policy, and stage transitions carry no evaluation. Promote through the alias instead: slipway models promote ${move.model} ${move.version} --alias ${policy.spec.protect[0]}.`,
+      );
+    }
+    const evaluation = await this.gateEvaluation(move, policy);
+    const failed = evaluation.report?.gate?.rules.filter((r) => !r.passed) ?? [];
+    if (evaluation.status === 'failed') {
+      throw new SlipwayError('INVALID_STATE', `Promotion of ${target} refused: its gate evaluation ${evaluation.id} failed: ${evaluation.error?.message}`, { evaluationId: evaluation.id });
+    }
+    if (!evaluation.gatePassed) {
+      throw new SlipwayError(
+        'INVALID_STATE',
+        `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id}): ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')}`,
+        { evaluationId: evaluation.id, gate: evaluation.report?.gate },
+      );
+    }
+    if (policy.spec.signoff && !evaluation.approvals.some((a) => a.approver !== move.actor.name)) {
+      throw new SlipwayError(
+        'INVALID_STATE',
+        `Promotion of ${target} passed its release checks but needs a sign-off: a reviewer other than ${move.actor.name} must approve evaluation ${evaluation.id} (slipway eval approve ${evaluation.id}).`,
+        { evaluationId: evaluation.id, gate: evaluation.report?.gate },
+      );
+    }
+  };
+
+  /** The newest completed evaluation that still answers the gate's question, or a new one. */
+  private async gateEvaluation(move: ProposedMove, policy: GatePolicy): Promise<Evaluation> {
+    const p = await this.prepare({ model: move.model, version: move.version });
+    const reusable = await this.db
+      .selectFrom('evaluations')
+      .select('id')
+      .where('model_name', '=', move.model)
+      .where('model_version', '=', move.version)
+      .where('policy_version', '=', policy.version)
+      .where('dataset_digest', '=', p.dataset.digest)
+      .where('status', '=', 'completed')
+      .where('gate_passed', 'is not', null)
+      .where((eb) => (p.champion ? eb('champion_version', '=', p.champion.version.version) : eb('champion_version', 'is', null)))
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    if (reusable) return this.get(reusable.id);
+    return this.wait((await this.start(move.actor, { model: move.model, version: move.version })).id);
+  }
+
+  /** Marks evaluations left running by a stopped server as failed. */
+  async failInterrupted(): Promise<void> {
+    await this.db
+      .updateTable('evaluations')
+      .set({ status: 'failed', progress: null, error: JSON.stringify({ code: 'INTERNAL', message: 'The server stopped while this evaluation ran; start it again.' }), finished_at: nowMs() })
+      .where('status', '=', 'running')
+      .execute();
+  }
+}

@@ -1,0 +1,221 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SlipwayError } from '../core/errors.js';
+import type { Column, Frame } from './frame.js';
+import { decodePredictions, openHttpRuntime } from './http.js';
+
+const num = (values: number[]): Column => ({ kind: 'number', values: Float64Array.from(values) });
+const str = (values: (string | null)[]): Column => ({ kind: 'string', values });
+const frameOf = (cols: Record<string, Column>): Frame => {
+  const columns = new Map(Object.entries(cols));
+  return { rows: columns.values().next().value!.values.length, columns };
+};
+
+interface Split {
+  dataframe_split: { columns: string[]; data: (number | string | null)[][] };
+}
+type Handler = (body: Split, req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server;
+let base: string;
+let handler: Handler;
+let requests: { url: string; body: Split }[];
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+/** A minimal MLflow-scoring server: the "model" sums the numeric cells of each row. */
+const sumModel: Handler = (body, _req, res) => json(res, 200, { predictions: body.dataframe_split.data.map((row) => row.reduce<number>((s, v) => s + (typeof v === 'number' ? v : 0), 0)) });
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (text += c));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/invocations' || req.headers['content-type'] !== 'application/json') {
+        json(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `${req.method} ${req.url}` });
+        return;
+      }
+      const body = JSON.parse(text) as Split;
+      requests.push({ url: req.url, body });
+      handler(body, req, res);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  handler = sumModel;
+  requests = [];
+});
+
+async function expectCode(p: Promise<unknown>, code: string, message: RegExp): Promise<SlipwayError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(SlipwayError);
+    expect((e as SlipwayError).code).toBe(code);
+    expect((e as Error).message).toMatch(message);
+    return e as SlipwayError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('openHttpRuntime', () => {
+  it('posts a dataframe_split (NaN and missing text as null) and reads numbers as regression values', async () => {
+    const rt = await openHttpRuntime(base);
+    expect(rt.kind).toBe('http');
+    expect(rt.inputs).toEqual([]);
+    const p = await rt.predict(frameOf({ a: num([1, 2, NaN]), b: num([10, 20, 30]), c: str(['x', null, 'z']) }));
+    expect(requests[0]!.body).toEqual({
+      dataframe_split: {
+        columns: ['a', 'b', 'c'],
+        data: [
+          [1, 10, 'x'],
+          [2, 20, null],
+          [null, 30, 'z'],
+        ],
+      },
+    });
+    expect(p).toEqual({ rows: 3, value: Float64Array.from([11, 22, 30]) });
+    await rt.close();
+  });
+
+  it('accepts a URL that already ends with /invocations, or has a trailing slash', async () => {
+    for (const url of [`${base}/invocations`, `${base}/`]) {
+      const p = await (await openHttpRuntime(url)).predict(frameOf({ a: num([1]) }));
+      expect(Array.from(p.value!)).toEqual([1]);
+    }
+    expect(requests.map((r) => r.url)).toEqual(['/invocations', '/invocations']);
+  });
+
+  it('sends only the declared inputs, in order, and names missing ones', async () => {
+    const rt = await openHttpRuntime(base, { inputs: [{ name: 'b', type: 'number' }, { name: 'a', type: 'number' }] });
+    await rt.predict(frameOf({ a: num([1]), extra: num([100]), b: num([2]) }));
+    expect(requests[0]!.body.dataframe_split).toEqual({ columns: ['b', 'a'], data: [[2, 1]] });
+    await expectCode(rt.predict(frameOf({ a: num([1]), B: num([2]) })), 'INVALID_ARGUMENT', /lacks the column the model reads: b; columns the model does not read \(renamed\?\): B/);
+  });
+
+  it('reads string predictions as class labels, in the given class order', async () => {
+    handler = (body, _req, res) => json(res, 200, { predictions: body.dataframe_split.data.map((row) => ((row[0] as number) > 0 ? 'pos' : 'neg')) });
+    const rt = await openHttpRuntime(base, { classes: ['neg', 'pos'] });
+    const p = await rt.predict(frameOf({ a: num([1, -1, 2]) }));
+    expect(p.classes).toEqual(['neg', 'pos']);
+    expect(Array.from(p.labelIndex!)).toEqual([1, 0, 1]);
+    expect(p.proba).toBeUndefined();
+  });
+
+  it('reads numbers as class labels when classes are given', async () => {
+    handler = (body, _req, res) => json(res, 200, { predictions: body.dataframe_split.data.map((row) => ((row[0] as number) > 0 ? 1 : 0)) });
+    const p = await (await openHttpRuntime(base, { classes: ['0', '1'] })).predict(frameOf({ a: num([1, -1]) }));
+    expect(Array.from(p.labelIndex!)).toEqual([1, 0]);
+  });
+
+  it('reads arrays as probabilities and objects as class → probability', async () => {
+    handler = (body, _req, res) => json(res, 200, { predictions: body.dataframe_split.data.map(() => [0.2, 0.7, 0.1]) });
+    let p = await (await openHttpRuntime(base, { classes: ['a', 'b', 'c'] })).predict(frameOf({ x: num([1, 2]) }));
+    expect(p.classes).toEqual(['a', 'b', 'c']);
+    expect(Array.from(p.labelIndex!)).toEqual([1, 1]);
+    expect(Array.from(p.proba!)).toEqual([0.2, 0.7, 0.1, 0.2, 0.7, 0.1]);
+
+    handler = (body, _req, res) => json(res, 200, { predictions: body.dataframe_split.data.map(() => ({ no: 0.9, yes: 0.1 })) });
+    p = await (await openHttpRuntime(base)).predict(frameOf({ x: num([1]) }));
+    expect(p.classes).toEqual(['no', 'yes']);
+    expect(Array.from(p.labelIndex!)).toEqual([0]);
+    p = await (await openHttpRuntime(base, { classes: ['yes', 'no'] })).predict(frameOf({ x: num([1]) }));
+    expect(Array.from(p.proba!)).toEqual([0.1, 0.9]);
+    expect(Array.from(p.labelIndex!)).toEqual([1]);
+  });
+
+  it('retries 503 with backoff, then succeeds', async () => {
+    let calls = 0;
+    handler = (body, req, res) => (++calls < 3 ? json(res, 503, { message: 'loading' }) : sumModel(body, req, res));
+    const p = await (await openHttpRuntime(base, { retries: 2, backoffMs: 5 })).predict(frameOf({ a: num([4]) }));
+    expect(calls).toBe(3);
+    expect(Array.from(p.value!)).toEqual([4]);
+  });
+
+  it('gives up after the retries with the status and the start of the body', async () => {
+    let calls = 0;
+    handler = (_b, _req, res) => {
+      calls++;
+      json(res, 502, { message: 'bad gateway' });
+    };
+    const e = await expectCode((await openHttpRuntime(base, { retries: 1, backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /answered 502: \{"message":"bad gateway"\}/);
+    expect(e.details).toMatchObject({ status: 502 });
+    expect(calls).toBe(2);
+  });
+
+  it('does not retry other errors; quotes at most 200 characters of the body', async () => {
+    let calls = 0;
+    handler = (_b, _req, res) => {
+      calls++;
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('x'.repeat(1000));
+    };
+    const e = await expectCode((await openHttpRuntime(base, { backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /answered 500: x+$/);
+    expect(e.message.endsWith('x'.repeat(200))).toBe(true);
+    expect(e.message).not.toContain('x'.repeat(201));
+    expect(calls).toBe(1);
+  });
+
+  it('times out a slow server', async () => {
+    handler = (body, req, res) => setTimeout(() => sumModel(body, req, res), 1000);
+    await expectCode((await openHttpRuntime(base, { timeoutMs: 100 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /did not answer within 100 ms/);
+  });
+
+  it('retries connection errors, then reports the server unreachable', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await new Promise((resolve) => closed.once('listening', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const started = Date.now();
+    await expectCode((await openHttpRuntime(`http://127.0.0.1:${port}`, { retries: 2, backoffMs: 20 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /unreachable: ECONNREFUSED/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55); // 20 + 40 ms of backoff
+  });
+
+  it('rejects answers that do not fit the batch', async () => {
+    handler = (_b, _req, res) => json(res, 200, { predictions: [1] });
+    await expectCode((await openHttpRuntime(base)).predict(frameOf({ a: num([1, 2]) })), 'INVALID_STATE', /1 predictions for 2 rows/);
+    handler = (_b, _req, res) => json(res, 200, { result: [1] });
+    await expectCode((await openHttpRuntime(base)).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /without a "predictions" array/);
+    handler = (_b, _req, res) => json(res, 200, { predictions: ['maybe'] });
+    await expectCode((await openHttpRuntime(base, { classes: ['no', 'yes'] })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /predicted class "maybe", which is not one of no, yes/);
+  });
+
+  it('rejects bad URLs', async () => {
+    await expect(openHttpRuntime('not a url')).rejects.toThrow(/not a URL/);
+    await expect(openHttpRuntime('ftp://host/model')).rejects.toThrow(/must be http/);
+  });
+});
+
+describe('decodePredictions', () => {
+  it('accepts nulls: NaN values, -1 labels, NaN probabilities', () => {
+    expect(Array.from(decodePredictions([1, null, 3]).value!)).toEqual([1, NaN, 3]);
+    expect(Array.from(decodePredictions(['a', null, 'b']).labelIndex!)).toEqual([0, -1, 1]);
+    const p = decodePredictions([[0.5, 0.5], null]);
+    expect(Array.from(p.proba!)).toEqual([0.5, 0.5, NaN, NaN]);
+    expect(Array.from(p.labelIndex!)).toEqual([0, -1]);
+  });
+
+  it('numbers labels in order of first appearance without classes', () => {
+    const p = decodePredictions(['b', 'a', 'b', 7]);
+    expect(p.classes).toEqual(['b', 'a', '7']);
+    expect(Array.from(p.labelIndex!)).toEqual([0, 1, 0, 2]);
+  });
+
+  it('rejects rows unlike the first', () => {
+    expect(() => decodePredictions([1, 'a'])).toThrow(/prediction 1 is not a number/);
+    expect(() => decodePredictions([[0.1, 0.9], [1]])).toThrow(/prediction 1 is not 2 probabilities/);
+  });
+});

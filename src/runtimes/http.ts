@@ -1,0 +1,257 @@
+/**
+ * A model served over HTTP by an MLflow-scoring compatible server (`mlflow models serve`, MLServer, a Slipway
+ * gateway, …): `POST {url}/invocations` with `{"dataframe_split": {"columns": [...], "data": [[...], ...]}}`,
+ * answered with `{"predictions": [...]}` (a bare JSON array is accepted too).
+ *
+ * How predictions are read, decided by the first non-null prediction and required of every row:
+ *  - a number: a regression value — unless `classes` were given, then it is a class label (matched as a string,
+ *    so `1` and `"1"` are the same class);
+ *  - a string: a class label;
+ *  - an array of numbers: class probabilities, in `classes` order (or classes "0".."C-1" when not given); the label
+ *    is the argmax;
+ *  - an object: class → probability; classes are `classes` or the first object's keys, in order; label = argmax.
+ * Without `classes`, labels seen as strings/numbers are numbered in order of first appearance *within the batch*,
+ * so callers scoring several batches should pass `classes` (evaluation knows them from the dataset).
+ * Missing values travel as JSON null (NaN cannot be written in JSON).
+ */
+import { invalid, invalidState, SlipwayError } from '../core/errors.js';
+import type { Frame } from './frame.js';
+import type { ModelRuntime, Predictions, RuntimeInput } from './types.js';
+import { columnsFor } from './validate.js';
+
+export interface HttpRuntimeOptions {
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+  /** Extra attempts after a connection error or a 502/503/504; default 2. */
+  retries?: number;
+  /** Class labels in model order: predictions are then class labels or probabilities over these. */
+  classes?: string[];
+  /** Columns to send, in order; default every column of the frame. */
+  inputs?: RuntimeInput[];
+  /** First backoff delay, doubled each retry; default 200 ms. */
+  backoffMs?: number;
+}
+
+const RETRY_STATUS = new Set([502, 503, 504]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** fetch rejects with a TypeError ("fetch failed") whose cause carries the socket error for connection failures. */
+function isConnectionError(e: unknown): boolean {
+  if (!(e instanceof TypeError)) return false;
+  const code = (e as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' ? /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/.test(code) : true;
+}
+
+const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+
+class HttpModelRuntime implements ModelRuntime {
+  readonly kind = 'http' as const;
+  readonly inputs: RuntimeInput[];
+  readonly #endpoint: string;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #backoffMs: number;
+  readonly #classes: string[] | undefined;
+
+  constructor(endpoint: string, options: HttpRuntimeOptions) {
+    this.#endpoint = endpoint;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#retries = Math.max(0, options.retries ?? 2);
+    this.#backoffMs = options.backoffMs ?? 200;
+    this.#classes = options.classes;
+    this.inputs = options.inputs ?? [];
+  }
+
+  #body(frame: Frame): string {
+    const names = this.inputs.length > 0 ? this.inputs.map((i) => i.name) : [...frame.columns.keys()];
+    const cols = this.inputs.length > 0 ? columnsFor(frame, this.inputs) : [...frame.columns.values()];
+    const data: (number | string | null)[][] = new Array(frame.rows);
+    for (let r = 0; r < frame.rows; r++) {
+      const row: (number | string | null)[] = new Array(cols.length);
+      for (let c = 0; c < cols.length; c++) {
+        const col = cols[c]!;
+        if (col.kind === 'number') {
+          const v = col.values[r]!;
+          row[c] = Number.isFinite(v) ? v : null;
+        } else row[c] = col.values[r] ?? null;
+      }
+      data[r] = row;
+    }
+    return JSON.stringify({ dataframe_split: { columns: names, data } });
+  }
+
+  /**
+   * POSTs with retries. Retrying is safe: scoring a batch has no side effects on a model server, so a POST to
+   * /invocations is idempotent even though POSTs in general are not. Only connection errors and 502/503/504
+   * (a proxy or a server not ready) are retried; a timeout or any other status is final.
+   */
+  async #post(body: string): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(this.#endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body,
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+      } catch (e) {
+        if (isTimeout(e)) throw invalidState(`model server ${this.#endpoint} did not answer within ${this.#timeoutMs} ms`);
+        if (isConnectionError(e) && attempt < this.#retries) {
+          await sleep(this.#backoffMs * 2 ** attempt);
+          continue;
+        }
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        throw invalidState(`model server ${this.#endpoint} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      }
+      if (RETRY_STATUS.has(res.status) && attempt < this.#retries) {
+        await res.body?.cancel();
+        await sleep(this.#backoffMs * 2 ** attempt);
+        continue;
+      }
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (e) {
+        if (isTimeout(e)) throw invalidState(`model server ${this.#endpoint} did not answer within ${this.#timeoutMs} ms`);
+        throw invalidState(`model server ${this.#endpoint}: reading the answer failed: ${(e as Error).message}`);
+      }
+      if (!res.ok) {
+        throw new SlipwayError('INVALID_STATE', `model server ${this.#endpoint} answered ${res.status}: ${text.slice(0, 200)}`, {
+          status: res.status,
+          body: text.slice(0, 200),
+        });
+      }
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw invalidState(`model server ${this.#endpoint} answered with something that is not JSON: ${text.slice(0, 200)}`);
+      }
+    }
+  }
+
+  async predict(frame: Frame): Promise<Predictions> {
+    const answer = await this.#post(this.#body(frame));
+    const predictions = Array.isArray(answer) ? answer : (answer as { predictions?: unknown } | null)?.predictions;
+    if (!Array.isArray(predictions)) throw invalidState(`model server ${this.#endpoint} answered without a "predictions" array`);
+    if (predictions.length !== frame.rows) {
+      throw invalidState(`model server ${this.#endpoint} returned ${predictions.length} predictions for ${frame.rows} rows`);
+    }
+    return decodePredictions(predictions, this.#classes);
+  }
+
+  async close(): Promise<void> {}
+}
+
+const bad = (r: number, what: string) => invalidState(`prediction ${r} is not ${what} like the first one`);
+
+/** Reads a `predictions` array per the rules in the header comment. */
+export function decodePredictions(predictions: unknown[], classes?: string[]): Predictions {
+  const rows = predictions.length;
+  const first = predictions.find((p) => p !== null && p !== undefined);
+  if (first === undefined) {
+    // Nothing but nulls (or no rows): a regression of missing values, or unknown labels.
+    if (classes) return { rows, classes, labelIndex: new Int32Array(rows).fill(-1) };
+    return { rows, value: new Float64Array(rows).fill(NaN) };
+  }
+
+  if (typeof first === 'number' && !classes) {
+    const value = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const p = predictions[r];
+      if (p === null || p === undefined) value[r] = NaN;
+      else if (typeof p === 'number') value[r] = p;
+      else throw bad(r, 'a number');
+    }
+    return { rows, value };
+  }
+
+  if (typeof first === 'number' || typeof first === 'string') {
+    const known = classes ? [...classes] : [];
+    const index = new Map(known.map((c, i) => [c, i]));
+    const labelIndex = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const p = predictions[r];
+      if (p === null || p === undefined) {
+        labelIndex[r] = -1;
+        continue;
+      }
+      if (typeof p !== 'number' && typeof p !== 'string') throw bad(r, 'a class label');
+      const key = String(p);
+      let i = index.get(key);
+      if (i === undefined) {
+        if (classes) throw invalidState(`the model server predicted class ${JSON.stringify(p)}, which is not one of ${classes.join(', ')}`);
+        i = known.length;
+        known.push(key);
+        index.set(key, i);
+      }
+      labelIndex[r] = i;
+    }
+    return { rows, classes: known, labelIndex };
+  }
+
+  let names: string[];
+  let read: (p: unknown, r: number, out: Float64Array, o: number) => void;
+  if (Array.isArray(first)) {
+    const C = first.length;
+    names = classes ?? Array.from({ length: C }, (_, i) => String(i));
+    if (names.length !== C) throw invalidState(`the model server gave ${C} probabilities per row for ${names.length} classes`);
+    read = (p, r, out, o) => {
+      if (!Array.isArray(p) || p.length !== C) throw bad(r, `${C} probabilities`);
+      for (let k = 0; k < C; k++) {
+        const v = p[k] as unknown;
+        out[o + k] = typeof v === 'number' ? v : NaN;
+      }
+    };
+  } else if (typeof first === 'object') {
+    names = classes ?? Object.keys(first);
+    read = (p, r, out, o) => {
+      if (p === null || typeof p !== 'object' || Array.isArray(p)) throw bad(r, 'an object of class probabilities');
+      const m = p as Record<string, unknown>;
+      for (let k = 0; k < names.length; k++) {
+        const v = m[names[k]!];
+        out[o + k] = typeof v === 'number' ? v : NaN;
+      }
+    };
+  } else {
+    throw invalidState(`the model server returned predictions of an unsupported kind (${typeof first})`);
+  }
+  const C = names.length;
+  const proba = new Float64Array(rows * C);
+  const labelIndex = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const p = predictions[r];
+    const o = r * C;
+    if (p === null || p === undefined) {
+      proba.fill(NaN, o, o + C);
+      labelIndex[r] = -1;
+      continue;
+    }
+    read(p, r, proba, o);
+    let best = -1;
+    let max = -Infinity;
+    for (let k = 0; k < C; k++) {
+      if (proba[o + k]! > max) {
+        max = proba[o + k]!;
+        best = k;
+      }
+    }
+    labelIndex[r] = best;
+  }
+  return { rows, classes: names, labelIndex, proba };
+}
+
+/** A runtime for a model server; nothing is contacted until the first `predict`. */
+export async function openHttpRuntime(url: string, options: HttpRuntimeOptions = {}): Promise<ModelRuntime> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid(`not a URL: ${url}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid(`a model server URL must be http(s): ${url}`);
+  const base = url.replace(/\/+$/, '');
+  const endpoint = /\/invocations$/.test(parsed.pathname) ? base : `${base}/invocations`;
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw invalid('timeoutMs must be positive');
+  return new HttpModelRuntime(endpoint, options);
+}

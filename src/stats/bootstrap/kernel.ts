@@ -1,0 +1,479 @@
+/**
+ * The per-resample work of the paired Poisson bootstrap, shared by the worker threads and the inline (workers: 0)
+ * path so both run exactly the same arithmetic in the same order.
+ *
+ * A resample never materialises rows: it draws one Poisson(1) weight per row (poisson.ts) and accumulates weighted
+ * sufficient statistics per slot (a slot is a slice of one group family, or the single slot of an overall pass);
+ * each reported unit (overall or one slice) then turns its statistics into metric values with the shared kernels of
+ * ../metrics. Both models see the same weights, so a unit's deltas are paired.
+ *
+ * Pass 0 is "segmented": the rows were reordered once so that its slots are contiguous row ranges, which lets it
+ * keep its float sums in registers and draw the weights in the same loop (binary task). Further group families are
+ * "coded" passes that read the weights pass 0 stored and a slot code per row.
+ *
+ * Integer statistics (confusion counts, score histograms) are Int32: weights are small integers and a resample's
+ * total weight stays far below 2^31 for any n we accept (n ≤ 2^30). Float statistics are Float64 summed in row
+ * order, so a resample's result does not depend on the thread running it.
+ */
+import { confusionMetrics } from '../metrics/confusion.js';
+import { averagePrecisionFromHistogram, rocAucFromHistogram } from '../metrics/ranking.js';
+import { drawPoissonWeights, POISSON1_TABLE, POISSON1_UNRESOLVED, poisson1FromUniform, resampleState } from './poisson.js';
+
+export type Task = 'binary' | 'multiclass' | 'regression';
+
+/** One accumulation pass over the rows: statistics per slot. */
+export interface PassPlan {
+  /** Number of slots (a family's labels + 1 for rows with code −1; 1 for an overall pass). */
+  slots: number;
+  /** Segmented pass (pass 0 only): rows segments[s] .. segments[s+1]−1 are slot s. */
+  segments: Int32Array | null;
+  /** Coded pass: slot of each row. */
+  codes: Uint16Array | null;
+  /** Score histograms of this pass use bin >>> shift (coarser bins when a family has many slices). */
+  shift: number;
+  /** Histogram bins per score after the shift. */
+  binsP: number;
+  /** Int32 statistics per slot. */
+  K: number;
+  /** Float64 statistics per slot. */
+  S: number;
+}
+
+/** A reported unit: one slot of one pass, or (slot −1) the sum of all the pass's slots (the overall unit). */
+export interface Unit {
+  pass: number;
+  slot: number;
+}
+
+/** Per-row inputs, precomputed once in pass-0 row order (SharedArrayBuffer-backed when workers are used). */
+export interface RowData {
+  /** binary without probabilities: y*4 + labelA*2 + labelB. */
+  cell?: Uint8Array;
+  /**
+   * binary with probabilities, 4 per row: [y*4 + labelA*2 + labelB, y*bins + binA, y*bins + binB, 0], bins being
+   * the p₁ score bins (ascending).
+   */
+  packed?: Uint16Array;
+  /** multiclass: class codes of y and of both models' labels. */
+  y?: Int32Array;
+  pa?: Int32Array;
+  pb?: Int32Array;
+  /** multiclass OvR: score bin of every p_k, n×C, per model. */
+  binA?: Uint16Array;
+  binB?: Uint16Array;
+  /**
+   * classification with probabilities: n×2 [logLossB − logLossA, brierB − brierA];
+   * regression: n×4 [y − ȳ, y − ŷA, y − ŷB, 1/max(|y|, eps)].
+   */
+  terms?: Float64Array;
+}
+
+export interface Plan {
+  task: Task;
+  /** Classes (0 for regression). */
+  C: number;
+  n: number;
+  /** Both models have probabilities. */
+  proba: boolean;
+  /** Multiclass one-vs-rest AUC is computed. */
+  ovr: boolean;
+  /** Score bins before any shift. */
+  bins: number;
+  metrics: string[];
+  passes: PassPlan[];
+  units: Unit[];
+  rows: RowData;
+}
+
+export const BINARY_METRICS = ['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1'] as const;
+export const BINARY_PROBA_METRICS = ['roc_auc', 'average_precision', 'log_loss', 'brier_score'] as const;
+export const MULTICLASS_METRICS = ['accuracy', 'balanced_accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'f1_weighted'] as const;
+export const MULTICLASS_PROBA_METRICS = ['log_loss', 'brier_score'] as const;
+export const REGRESSION_METRICS = ['mae', 'mse', 'rmse', 'r2', 'mape'] as const;
+
+/** Int32 and Float64 statistics per slot for a task. */
+export function statSizes(task: Task, C: number, proba: boolean, ovr: boolean, binsP: number): { K: number; S: number } {
+  if (task === 'binary') return { K: 8 + (proba ? 4 * binsP : 0), S: proba ? 2 : 0 };
+  if (task === 'multiclass') return { K: 2 * C * C + (ovr ? 4 * C * binsP : 0), S: proba ? 2 : 0 };
+  return { K: 0, S: 9 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Accumulation passes. `ones` (the full-data pass) uses weight 1 for every row instead of drawing.
+
+/**
+ * Binary pass 0 with the Poisson draws fused in: xoshiro128** and the inversion table exactly as
+ * drawPoissonWeights, so the weights are the same stream. Stores each weight in `w` for the coded passes.
+ */
+function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boolean, w: Uint8Array, cnt: Int32Array, sum: Float64Array): void {
+  const seg = p.segments!;
+  const K = p.K;
+  const st = resampleState(seed, r);
+  let x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const table = POISSON1_TABLE;
+  if (!plan.proba) {
+    const cell = plan.rows.cell!;
+    for (let s = 0; s < p.slots; s++) {
+      const base = s * K;
+      for (let i = seg[s]!, end = seg[s + 1]!; i < end; i++) {
+        let wi = 1;
+        if (!ones) {
+          const m = Math.imul(x1, 5);
+          const out = Math.imul((m << 7) | (m >>> 25), 9);
+          const t = x1 << 9;
+          x2 ^= x0;
+          x3 ^= x1;
+          x1 ^= x2;
+          x0 ^= x3;
+          x2 ^= t;
+          x3 = (x3 << 11) | (x3 >>> 21);
+          wi = table[out >>> 16]!;
+          if (wi === POISSON1_UNRESOLVED) wi = poisson1FromUniform(out >>> 0);
+        }
+        w[i] = wi;
+        cnt[base + cell[i]!]! += wi;
+      }
+    }
+    return;
+  }
+  const pk = plan.rows.packed!;
+  const d = plan.rows.terms!;
+  const B = p.binsP;
+  for (let s = 0; s < p.slots; s++) {
+    const base = s * K;
+    const bA = base + 8;
+    const bB = bA + 2 * B;
+    let s0 = 0;
+    let s1 = 0;
+    for (let i = seg[s]!, end = seg[s + 1]!; i < end; i++) {
+      let wi = 1;
+      if (!ones) {
+        const m = Math.imul(x1, 5);
+        const out = Math.imul((m << 7) | (m >>> 25), 9);
+        const t = x1 << 9;
+        x2 ^= x0;
+        x3 ^= x1;
+        x1 ^= x2;
+        x0 ^= x3;
+        x2 ^= t;
+        x3 = (x3 << 11) | (x3 >>> 21);
+        wi = table[out >>> 16]!;
+        if (wi === POISSON1_UNRESOLVED) wi = poisson1FromUniform(out >>> 0);
+      }
+      w[i] = wi;
+      const q = i << 2;
+      cnt[base + pk[q]!]! += wi;
+      cnt[bA + pk[q + 1]!]! += wi;
+      cnt[bB + pk[q + 2]!]! += wi;
+      const j = i << 1;
+      s0 += wi * d[j]!;
+      s1 += wi * d[j + 1]!;
+    }
+    sum[s * 2] = s0;
+    sum[s * 2 + 1] = s1;
+  }
+}
+
+/** Binary coded pass (another group family), reading the weights pass 0 stored. */
+function binaryCoded(plan: Plan, p: PassPlan, w: Uint8Array, cnt: Int32Array, sum: Float64Array): void {
+  const n = plan.n;
+  const K = p.K;
+  const codes = p.codes!;
+  if (!plan.proba) {
+    const cell = plan.rows.cell!;
+    for (let i = 0; i < n; i++) cnt[codes[i]! * K + cell[i]!]! += w[i]!;
+    return;
+  }
+  const pk = plan.rows.packed!;
+  const d = plan.rows.terms!;
+  const B = plan.bins;
+  const Bp = p.binsP;
+  const sh = p.shift;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i]!;
+    const s = codes[i]!;
+    const base = s * K;
+    const q = i << 2;
+    const c = pk[q]!;
+    const y = c >>> 2;
+    const yB = y * B;
+    const h = base + 8 + y * Bp;
+    cnt[base + c]! += wi;
+    cnt[h + ((pk[q + 1]! - yB) >>> sh)]! += wi;
+    cnt[h + 2 * Bp + ((pk[q + 2]! - yB) >>> sh)]! += wi;
+    const j = i << 1;
+    sum[s * 2]! += wi * d[j]!;
+    sum[s * 2 + 1]! += wi * d[j + 1]!;
+  }
+}
+
+function fillWeights(seed: number, r: number, ones: boolean, w: Uint8Array): void {
+  if (ones) w.fill(1);
+  else drawPoissonWeights(seed, r, w);
+}
+
+/** Multiclass pass; rows from..to−1 of slot s (segmented) or all rows with their codes. */
+function multiclassPass(plan: Plan, p: PassPlan, w: Uint8Array, cnt: Int32Array, sum: Float64Array): void {
+  const C = plan.C;
+  const C2 = C * C;
+  const y = plan.rows.y!;
+  const pa = plan.rows.pa!;
+  const pb = plan.rows.pb!;
+  const K = p.K;
+  const codes = p.codes;
+  const seg = p.segments;
+  const ovr = plan.ovr;
+  const binA = plan.rows.binA;
+  const binB = plan.rows.binB;
+  const d = plan.rows.terms;
+  const sh = p.shift;
+  const Bp = p.binsP;
+  const offA = 2 * C2;
+  const offB = offA + 2 * C * Bp;
+  const S = p.S;
+  const segCount = seg === null ? 1 : p.slots;
+  for (let g = 0; g < segCount; g++) {
+    const from = seg === null ? 0 : seg[g]!;
+    const to = seg === null ? plan.n : seg[g + 1]!;
+    for (let i = from; i < to; i++) {
+      const wi = w[i]!;
+      const s = codes === null ? g : codes[i]!;
+      const base = s * K;
+      const yi = y[i]!;
+      cnt[base + yi * C + pa[i]!]! += wi;
+      cnt[base + C2 + yi * C + pb[i]!]! += wi;
+      if (ovr) {
+        const ro = i * C;
+        for (let k = 0; k < C; k++) {
+          const o = base + k * 2 * Bp + (k === yi ? Bp : 0);
+          cnt[offA + o + (binA![ro + k]! >>> sh)]! += wi;
+          cnt[offB + o + (binB![ro + k]! >>> sh)]! += wi;
+        }
+      }
+      if (S > 0) {
+        const j = i << 1;
+        sum[s * 2]! += wi * d![j]!;
+        sum[s * 2 + 1]! += wi * d![j + 1]!;
+      }
+    }
+  }
+}
+
+/** Regression pass: per slot [W, Σw(y−ȳ), Σw(y−ȳ)², then |e|, e², |e|/max(|y|,eps) for A and for B]. */
+function regressionPass(plan: Plan, p: PassPlan, w: Uint8Array, sum: Float64Array): void {
+  const t = plan.rows.terms!;
+  const codes = p.codes;
+  const seg = p.segments;
+  const segCount = seg === null ? 1 : p.slots;
+  for (let g = 0; g < segCount; g++) {
+    const from = seg === null ? 0 : seg[g]!;
+    const to = seg === null ? plan.n : seg[g + 1]!;
+    for (let i = from; i < to; i++) {
+      const wi = w[i]!;
+      const f = (codes === null ? g : codes[i]!) * 9;
+      const j = i << 2;
+      const yc = t[j]!;
+      const ea = t[j + 1]!;
+      const eb = t[j + 2]!;
+      const inv = t[j + 3]!;
+      const aa = ea < 0 ? -ea : ea;
+      const ab = eb < 0 ? -eb : eb;
+      const wy = wi * yc;
+      sum[f]! += wi;
+      sum[f + 1]! += wy;
+      sum[f + 2]! += wy * yc;
+      sum[f + 3]! += wi * aa;
+      sum[f + 4]! += wi * ea * ea;
+      sum[f + 5]! += wi * aa * inv;
+      sum[f + 6]! += wi * ab;
+      sum[f + 7]! += wi * eb * eb;
+      sum[f + 8]! += wi * ab * inv;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metrics from statistics. Log loss and Brier are accumulated as paired differences, so for them vA holds 0 and
+// vB the mean difference (the full-data champion / challenger values are computed separately, see paired.ts).
+
+function valuesBinary(plan: Plan, binsP: number, cnt: Int32Array, cb: number, sum: Float64Array, sb: number, vA: Float64Array, vB: Float64Array): void {
+  const j = cnt;
+  const confA = [j[cb]! + j[cb + 1]!, j[cb + 2]! + j[cb + 3]!, j[cb + 4]! + j[cb + 5]!, j[cb + 6]! + j[cb + 7]!];
+  const confB = [j[cb]! + j[cb + 2]!, j[cb + 1]! + j[cb + 3]!, j[cb + 4]! + j[cb + 6]!, j[cb + 5]! + j[cb + 7]!];
+  const W = confA[0]! + confA[1]! + confA[2]! + confA[3]!;
+  for (let m = 0; m < 2; m++) {
+    const v = m === 0 ? vA : vB;
+    const r = confusionMetrics(m === 0 ? confA : confB, 2);
+    v[0] = r.accuracy;
+    v[1] = r.balancedAccuracy;
+    v[2] = r.perClass.precision[1]!;
+    v[3] = r.perClass.recall[1]!;
+    v[4] = r.perClass.f1[1]!;
+    if (plan.proba) {
+      const h = cb + 8 + m * 2 * binsP;
+      const neg = cnt.subarray(h, h + binsP);
+      const pos = cnt.subarray(h + binsP, h + 2 * binsP);
+      v[5] = rocAucFromHistogram(pos, neg);
+      v[6] = averagePrecisionFromHistogram(pos, neg);
+      v[7] = W > 0 ? (m === 0 ? 0 : sum[sb]! / W) : NaN;
+      v[8] = W > 0 ? (m === 0 ? 0 : sum[sb + 1]! / W) : NaN;
+    }
+  }
+}
+
+function valuesMulticlass(plan: Plan, binsP: number, cnt: Int32Array, cb: number, sum: Float64Array, sb: number, vA: Float64Array, vB: Float64Array): void {
+  const C = plan.C;
+  const C2 = C * C;
+  for (let m = 0; m < 2; m++) {
+    const v = m === 0 ? vA : vB;
+    const conf = cnt.subarray(cb + m * C2, cb + (m + 1) * C2);
+    let W = 0;
+    for (let k = 0; k < C2; k++) W += conf[k]!;
+    const r = confusionMetrics(conf, C);
+    v[0] = r.accuracy;
+    v[1] = r.balancedAccuracy;
+    v[2] = r.macro.precision;
+    v[3] = r.macro.recall;
+    v[4] = r.macro.f1;
+    v[5] = r.weighted.f1;
+    let k = 6;
+    if (plan.proba) {
+      v[k++] = W > 0 ? (m === 0 ? 0 : sum[sb]! / W) : NaN;
+      v[k++] = W > 0 ? (m === 0 ? 0 : sum[sb + 1]! / W) : NaN;
+    }
+    if (plan.ovr) {
+      // Macro mean over the classes that have both positives and negatives (as rocAucOvr skips absent classes).
+      const h0 = cb + 2 * C2 + m * 2 * C * binsP;
+      let total = 0;
+      let used = 0;
+      for (let c = 0; c < C; c++) {
+        const h = h0 + c * 2 * binsP;
+        const auc = rocAucFromHistogram(cnt.subarray(h + binsP, h + 2 * binsP), cnt.subarray(h, h + binsP));
+        if (auc === auc) {
+          total += auc;
+          used++;
+        }
+      }
+      v[k++] = used > 0 ? total / used : NaN;
+    }
+  }
+}
+
+function valuesRegression(sum: Float64Array, sb: number, vA: Float64Array, vB: Float64Array): void {
+  const W = sum[sb]!;
+  const sy = sum[sb + 1]!;
+  const syy = sum[sb + 2]!;
+  // y is centred on its full-data mean before summing, so this difference does not cancel catastrophically; a
+  // residue below 1e-12 of Σw(y−ȳ)² is rounding from a constant y (R² then follows sklearn's force_finite rule).
+  const sst = syy - (sy * sy) / W;
+  const constant = !(sst > syy * 1e-12);
+  for (let m = 0; m < 2; m++) {
+    const v = m === 0 ? vA : vB;
+    if (!(W > 0)) {
+      v.fill(NaN);
+      continue;
+    }
+    const f = sb + 3 + 3 * m;
+    const sse = sum[f + 1]!;
+    v[0] = sum[f]! / W;
+    v[1] = sse / W;
+    v[2] = Math.sqrt(sse / W);
+    v[3] = constant ? (sse === 0 ? 1 : 0) : 1 - sse / sst;
+    v[4] = sum[f + 2]! / W;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Accumulates one resample's statistics and evaluates every unit; buffers are reused across resamples. */
+export class Resampler {
+  readonly plan: Plan;
+  private readonly weights: Uint8Array;
+  private readonly cnt: Int32Array[];
+  private readonly sum: Float64Array[];
+  private readonly tmpCnt: Int32Array;
+  private readonly tmpSum: Float64Array;
+  readonly vA: Float64Array;
+  readonly vB: Float64Array;
+
+  constructor(plan: Plan) {
+    this.plan = plan;
+    this.weights = new Uint8Array(plan.n);
+    this.cnt = plan.passes.map((p) => new Int32Array(p.slots * p.K));
+    this.sum = plan.passes.map((p) => new Float64Array(p.slots * p.S));
+    let K = 0, S = 0;
+    for (const p of plan.passes) {
+      K = Math.max(K, p.K);
+      S = Math.max(S, p.S);
+    }
+    this.tmpCnt = new Int32Array(K);
+    this.tmpSum = new Float64Array(S);
+    this.vA = new Float64Array(plan.metrics.length);
+    this.vB = new Float64Array(plan.metrics.length);
+  }
+
+  /** Accumulates every pass for resample r of seed (or, with `ones`, the full data: every weight 1). */
+  accumulate(seed: number, r: number, ones: boolean): void {
+    const { plan, weights } = this;
+    for (let q = 0; q < plan.passes.length; q++) {
+      const p = plan.passes[q]!;
+      const cnt = this.cnt[q]!;
+      const sum = this.sum[q]!;
+      cnt.fill(0);
+      sum.fill(0);
+      if (plan.task === 'binary') {
+        if (q === 0) binaryPass0(plan, p, seed, r, ones, weights, cnt, sum);
+        else binaryCoded(plan, p, weights, cnt, sum);
+      } else {
+        if (q === 0) fillWeights(seed, r, ones, weights);
+        if (plan.task === 'multiclass') multiclassPass(plan, p, weights, cnt, sum);
+        else regressionPass(plan, p, weights, sum);
+      }
+    }
+  }
+
+  /** Metric values of unit `u` for both models into vA / vB (metric order of plan.metrics). */
+  evaluate(u: number): void {
+    const { plan } = this;
+    const unit = plan.units[u]!;
+    const p = plan.passes[unit.pass]!;
+    let cnt = this.cnt[unit.pass]!;
+    let sum = this.sum[unit.pass]!;
+    let cb = unit.slot * p.K;
+    let sb = unit.slot * p.S;
+    if (unit.slot < 0) {
+      // Overall from the slots of a family that partitions all rows (slot 0 holds the rows without a slice).
+      const tc = this.tmpCnt.subarray(0, p.K);
+      const ts = this.tmpSum.subarray(0, p.S);
+      tc.fill(0);
+      ts.fill(0);
+      for (let s = 0; s < p.slots; s++) {
+        const c0 = s * p.K;
+        for (let k = 0; k < p.K; k++) tc[k]! += cnt[c0 + k]!;
+        const s0 = s * p.S;
+        for (let k = 0; k < p.S; k++) ts[k]! += sum[s0 + k]!;
+      }
+      cnt = tc;
+      sum = ts;
+      cb = 0;
+      sb = 0;
+    }
+    if (plan.task === 'binary') valuesBinary(plan, p.binsP, cnt, cb, sum, sb, this.vA, this.vB);
+    else if (plan.task === 'multiclass') valuesMulticlass(plan, p.binsP, cnt, cb, sum, sb, this.vA, this.vB);
+    else valuesRegression(sum, sb, this.vA, this.vB);
+  }
+
+  /**
+   * Runs resample r of `seed` and writes each unit-metric delta (challenger − champion; NaN when either side is
+   * undefined) to out[(u·M + m)·R + r].
+   */
+  run(seed: number, r: number, resamples: number, out: Float64Array): void {
+    this.accumulate(seed, r, false);
+    const M = this.plan.metrics.length;
+    const { vA, vB } = this;
+    for (let u = 0; u < this.plan.units.length; u++) {
+      this.evaluate(u);
+      for (let m = 0; m < M; m++) out[(u * M + m) * resamples + r] = vB[m]! - vA[m]!;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Evaluation fixtures: a churn-like dataset drawn from a known logistic model, and real ONNX models of it built
+ * with Slipway's own builder, uploaded and registered through the API as a user would.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SlipwayClient } from '../src/client/index.js';
+import { logisticRegression } from '../src/runtimes/onnx/builder.js';
+import { profileFile } from '../src/tracking/datasets/profile.js';
+import { mulberry32 } from '../src/stats/random.js';
+import { pathToFileURL } from 'node:url';
+
+export const FEATURES = ['tenure', 'spend'];
+/** The model the labels were drawn from. */
+export const TRUE_WEIGHTS = { tenure: -0.08, spend: 0.02, intercept: 0.5 };
+
+export interface Row {
+  tenure: number | string;
+  spend: number;
+  plan: string;
+  region: string;
+  churned: number;
+}
+
+/** Rows whose label follows the true model; region EU is where a bad model will be wrong. */
+export function churnRows(n: number, seed = 7): Row[] {
+  const rng = mulberry32(seed);
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const tenure = Math.floor(rng() * 60);
+    const spend = Math.round(rng() * 200);
+    const region = rng() < 0.3 ? 'EU' : 'US';
+    const plan = rng() < 0.5 ? 'basic' : 'pro';
+    const z = TRUE_WEIGHTS.intercept + TRUE_WEIGHTS.tenure * tenure + TRUE_WEIGHTS.spend * spend;
+    rows.push({ tenure, spend, plan, region, churned: rng() < 1 / (1 + Math.exp(-z)) ? 1 : 0 });
+  }
+  return rows;
+}
+
+export function writeCsv(dir: string, name: string, rows: Record<string, unknown>[]): string {
+  const cols = Object.keys(rows[0]!);
+  const path = join(dir, name);
+  writeFileSync(path, [cols.join(','), ...rows.map((r) => cols.map((c) => r[c] ?? '').join(','))].join('\n') + '\n');
+  return path;
+}
+
+/** Profiles a file and registers it as a dataset version; returns NAME@DIGEST. */
+export async function registerCsv(client: SlipwayClient, path: string, name: string): Promise<string> {
+  const p = await profileFile(path);
+  await client.registerDataset({
+    name,
+    digest: p.digest,
+    source: pathToFileURL(path).href,
+    sourceType: 'local',
+    format: p.format,
+    sizeBytes: p.sizeBytes,
+    rowCount: p.rowCount,
+    schema: p.schema,
+    profile: p.profile as unknown as Record<string, unknown>[],
+  });
+  return `${name}@${p.digest}`;
+}
+
+/** Uploads ONNX bytes as a run artifact and registers them as the next version of `model`. */
+export async function registerOnnx(client: SlipwayClient, model: string, bytes: Uint8Array): Promise<number> {
+  const { run } = await client.createRun({ experimentId: '0' });
+  await client.uploadArtifact(run.id, 'model.onnx', Buffer.from(bytes));
+  const { version } = await client.createModelVersion(model, { source: `runs:/${run.id}/model.onnx`, runId: run.id });
+  return version.version;
+}
+
+/** A logistic regression over tenure and spend; `scale` < 1 blunts it, `bias` shifts every score. */
+export function churnModel(scale = 1, bias = 0): Uint8Array {
+  return logisticRegression({
+    featureNames: FEATURES,
+    classes: [0, 1],
+    coefficients: [TRUE_WEIGHTS.tenure * scale, TRUE_WEIGHTS.spend * scale],
+    intercepts: [TRUE_WEIGHTS.intercept + bias],
+  });
+}
