@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { ModelVersion } from '../client/index.js';
+import { SlipwayApiError, type ModelVersion } from '../client/index.js';
 import { clientCommand, clientFrom, examples, intIn, withJson, type ClientFlags, type Io } from './common.js';
-import { keyValues, printJson, println, section, shortTime, table } from './output.js';
+import { printRefusal } from './eval.js';
+import { CliError, keyValues, printJson, println, section, shortTime, table } from './output.js';
 
 type JsonFlags = ClientFlags & { json?: boolean };
 
@@ -78,18 +79,26 @@ export function registerModels(program: Command, io: Io): void {
     });
   examples(rm, ['slipway models alias rm churn challenger']);
 
-  const promote = clientCommand(models, 'promote', 'Promote a version: move an alias (production by default) to it')
+  const promote = clientCommand(models, 'promote', "Promote a version: move an alias (production by default) to it, through the model's release gate")
     .argument('<name>')
     .argument('<version>', 'version number', intIn(1, Number.MAX_SAFE_INTEGER))
     .option('--alias <alias>', 'the alias to move', 'production')
-    .action(async (name: string, version: number, flags: ClientFlags & { alias: string }) => {
+    .option('--override', 'move despite the release gate (admins only; audited)')
+    .option('--reason <text>', 'with --override: why, in words a reviewer will read later')
+    .action(async (name: string, version: number, flags: ClientFlags & { alias: string; override?: boolean; reason?: string }) => {
+      if (flags.override && !flags.reason) throw new CliError('--override needs --reason "why this version goes out without passing its gate"');
       const client = clientFrom(io, flags);
       const before = await client.getModelVersionByAlias(name, flags.alias).then(
         (r) => r.version.version,
         () => null,
       );
-      await client.setModelAlias(name, flags.alias, version);
-      println(io, `${name}@${flags.alias}: ${before === null ? 'unset' : `v${before}`} → v${version}`);
+      try {
+        await client.setModelAlias(name, flags.alias, version, flags.override ? { reason: flags.reason! } : undefined);
+      } catch (err) {
+        if (err instanceof SlipwayApiError) printRefusal(io, err.details);
+        throw err;
+      }
+      println(io, `${name}@${flags.alias}: ${before === null ? 'unset' : `v${before}`} → v${version}${flags.override ? ' (gate overridden)' : ''}`);
     });
-  examples(promote, ['slipway models promote churn 4', 'slipway models promote churn 4 --alias staging']);
+  examples(promote, ['slipway models promote churn 4', 'slipway models promote churn 4 --alias staging', 'slipway models promote churn 1 --override --reason "first release, evaluated offline"']);
 }

@@ -4,6 +4,7 @@ import { registerAudit } from './audit.js';
 import { DEFAULT_URL, processIo, type Io } from './common.js';
 import { registerExperiments } from './experiments.js';
 import { registerDatasets } from './datasets.js';
+import { registerEval } from './eval.js';
 import { registerGc } from './gc.js';
 import { registerLineage } from './lineage.js';
 import { registerModels } from './models.js';
@@ -23,6 +24,8 @@ export function createProgram(io: Io): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .showSuggestionAfterError()
+    // Program options (--version) only before a subcommand, so `eval run --version 3` means the model version.
+    .enablePositionalOptions()
     .helpCommand(true);
   program.addHelpText(
     'after',
@@ -41,6 +44,7 @@ Examples:
   registerRuns(program, io);
   registerModels(program, io);
   registerDatasets(program, io);
+  registerEval(program, io);
   registerLineage(program, io);
   registerTokens(program, io);
   registerAudit(program, io);

@@ -83,11 +83,62 @@ describe('openOnnxRuntime: regression', () => {
     }
   });
 
+  it('answers an empty frame without running the model, after validating it', async () => {
+    const rt = await track(openOnnxRuntime(logisticRegression({ featureNames: ['a'], classes: ['n', 'y'], coefficients: [1], intercepts: [0] })));
+    expect(await rt.predict(frameOf({ a: num([]) }))).toEqual({ rows: 0, classes: ['n', 'y'], labelIndex: new Int32Array(0), proba: new Float64Array(0) });
+    await expectInvalid(rt.predict(frameOf({ b: num([]) })), /lacks the column the model reads: a/);
+  });
+
   it('feeds per-feature inputs by name', async () => {
     const rt = await track(openOnnxRuntime(linearRegressor({ featureNames: ['age', 'income'], coefficients: [2, 3], intercept: 1, perFeatureInputs: true })));
     expect(rt.inputs.map((i) => i.name)).toEqual(['age', 'income']);
     const p = await rt.predict(frameOf({ income: num([2, -1]), age: num([1, 0.5]) }));
     expect(Array.from(p.value!)).toEqual([9, -1]);
+  });
+});
+
+describe('openOnnxRuntime: typed per-feature inputs', () => {
+  // city (string) → CategoryMapper → int64, + count (int64) → Cast float: a model another tool might export.
+  const vi = (name: string, elemType: number) => ({ name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }, { dimValue: 1 }] } } } });
+  const T = onnx.TensorProto.DataType;
+  const A = onnx.AttributeProto.AttributeType;
+  const bytes = onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ],
+    graph: {
+      name: 'typed',
+      input: [vi('city', T.STRING), vi('count', T.INT64)],
+      output: [vi('variable', T.FLOAT)],
+      node: [
+        {
+          opType: 'CategoryMapper',
+          domain: 'ai.onnx.ml',
+          input: ['city'],
+          output: ['city_id'],
+          attribute: [
+            { name: 'cats_strings', type: A.STRINGS, strings: ['oslo', 'lima'].map((c) => new TextEncoder().encode(c)) },
+            { name: 'cats_int64s', type: A.INTS, ints: [10, 20] },
+            { name: 'default_int64', type: A.INT, i: 0 },
+          ],
+        },
+        { opType: 'Add', input: ['city_id', 'count'], output: ['sum'] },
+        { opType: 'Cast', input: ['sum'], output: ['variable'], attribute: [{ name: 'to', type: A.INT, i: T.FLOAT }] },
+      ],
+    },
+  }).finish();
+
+  it('feeds string and int64 inputs from text and number columns', async () => {
+    const rt = await track(openOnnxRuntime(bytes));
+    expect(rt.inputs).toEqual([
+      { name: 'city', type: 'string' },
+      { name: 'count', type: 'number' },
+    ]);
+    const p = await rt.predict(frameOf({ count: num([1, 2, 3]), city: str(['lima', 'oslo', null]) }));
+    expect(Array.from(p.value!)).toEqual([21, 12, 3]);
+    await expectInvalid(rt.predict(frameOf({ count: num([1.5]), city: str(['lima']) })), /value of 1\.5 cannot be fed to the model's int64 input "count"/);
   });
 });
 
@@ -145,7 +196,7 @@ describe('openOnnxRuntime: validation', () => {
 
   it('names a text column where numbers are needed, with an example value', async () => {
     const rt = await track(openOnnxRuntime(bytes));
-    const e = await expectInvalid(rt.predict(frameOf({ age: num([1, 2]), income: str([null, 'high']), tenure: num([3, 4]) })), /column "income" holds text \(e\.g\. "high"\)/);
+    const e = await expectInvalid(rt.predict(frameOf({ age: num([1, 2]), income: str([null, 'high']), tenure: num([3, 4]) })), /column "income" holds text \(e\.g\. "high" in row 2\)/);
     expect(e.details).toMatchObject({ column: 'income', example: 'high' });
   });
 

@@ -102,7 +102,9 @@ function planFeed(info: OnnxModelInfo, signature: unknown): Feed {
   // One input per feature, mapped by name; a lone [N, 1] input may take its column name from the signature or metadata.
   const tensors = inputs.map((t) => {
     if (rank(t) > 2 || width(t) !== 1) {
-      throw invalid(`the ONNX model has several inputs and "${t.name}" is not one column wide (shape ${JSON.stringify(t.shape)}); only one-column inputs can be mapped to columns`);
+      throw invalid(
+        `the ONNX model's input "${t.name}" has shape ${JSON.stringify(t.shape)}: only one [N, F] tensor or one-column inputs ([N, 1] or [N]) can be fed from columns`,
+      );
     }
     if (!NUMBER_INPUT_TYPES.has(t.elemType) && t.elemType !== 'string') throw invalid(`the ONNX model's input "${t.name}" has unsupported type ${t.elemType}`);
     return { input: t.name, elemType: t.elemType, rank: rank(t) };
@@ -140,7 +142,7 @@ function planOutputs(info: OnnxModelInfo): Outputs {
 }
 
 /** Column → typed array of the tensor's element type, one pass. */
-function columnTensor(c: Column, elemType: string, rows: number, rank: number): ort.Tensor {
+function columnTensor(c: Column, input: string, elemType: string, rows: number, rank: number): ort.Tensor {
   const dims = rank === 1 ? [rows] : [rows, 1];
   if (elemType === 'string') {
     const data = c.kind === 'string' ? c.values.map((v) => v ?? '') : Array.from(c.values, (v) => (Number.isNaN(v) ? '' : String(v)));
@@ -153,13 +155,20 @@ function columnTensor(c: Column, elemType: string, rows: number, rank: number): 
       return new ort.Tensor('float32', Float32Array.from(src), dims);
     case 'double':
       return new ort.Tensor('float64', src.slice(), dims);
-    case 'int32':
-      return new ort.Tensor('int32', Int32Array.from(src), dims);
+    case 'int32': {
+      const out = new Int32Array(rows);
+      for (let r = 0; r < rows; r++) {
+        const v = src[r]!;
+        if (!Number.isInteger(v) || v !== (v | 0)) throw invalid(`a value of ${v} cannot be fed to the model's int32 input "${input}"`);
+        out[r] = v;
+      }
+      return new ort.Tensor('int32', out, dims);
+    }
     default: {
       const out = new BigInt64Array(rows);
       for (let r = 0; r < rows; r++) {
         const v = src[r]!;
-        if (!Number.isSafeInteger(v)) throw invalid(`a value of ${v} cannot be fed to the model's int64 input`);
+        if (!Number.isSafeInteger(v)) throw invalid(`a value of ${v} cannot be fed to the model's int64 input "${input}"`);
         out[r] = BigInt(v);
       }
       return new ort.Tensor('int64', out, dims);
@@ -289,6 +298,10 @@ class OnnxModelRuntime implements OnnxRuntime {
   async predict(frame: Frame): Promise<Predictions> {
     const rows = frame.rows;
     const columns = columnsFor(frame, this.feed.columns);
+    if (rows === 0) {
+      if (this.out.kind === 'regressor') return { rows, value: new Float64Array(0) };
+      return { rows, classes: this.out.classes, labelIndex: new Int32Array(0), ...(this.out.proba ? { proba: new Float64Array(0) } : {}) };
+    }
     const fetches = this.out.kind === 'regressor' ? [this.out.value] : [this.out.label, this.out.proba].filter((n): n is string => n !== null);
     let results: ort.InferenceSession.ReturnType;
     if (this.feed.mode === 'matrix') {
@@ -306,7 +319,7 @@ class OnnxModelRuntime implements OnnxRuntime {
       }
     } else {
       const feeds: Record<string, ort.Tensor> = {};
-      this.feed.tensors.forEach((t, i) => (feeds[t.input] = columnTensor(columns[i]!, t.elemType, rows, t.rank)));
+      this.feed.tensors.forEach((t, i) => (feeds[t.input] = columnTensor(columns[i]!, t.input, t.elemType, rows, t.rank)));
       results = await this.session.run(feeds, fetches);
     }
     return this.#decode(results, rows);

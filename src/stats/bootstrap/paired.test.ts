@@ -378,6 +378,7 @@ describe('pairedBootstrap', () => {
       resamples: 20_000,
       seed: 1,
       workers: 2,
+      signal: controller.signal,
       onProgress: (done) => {
         if (done >= 2) controller.abort();
       },
