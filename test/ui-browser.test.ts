@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayClient } from '../src/client/index.js';
+import { logisticRegression } from '../src/runtimes/onnx/builder.js';
+import { churnModel, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -12,6 +15,24 @@ const CHROMIUM = process.env.SLIPWAY_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const ready = existsSync(CHROMIUM) && existsSync(join(UI, 'index.html'));
 const STEPS = 100_000;
+
+/** A release gate as in test/evaluation.test.ts, with few resamples to stay quick. */
+const POLICY = `
+protect: [production]
+dataset: ui-churn-eval
+label: churned
+slices:
+  columns: [region, plan]
+  quantiles: { tenure: 3 }
+sensitive: [region]
+resamples: 200
+rules:
+  - min: { metric: roc_auc, value: 0.6 }
+  - no_regression: { metric: roc_auc, margin: 0.01, confidence: 0.95, slices: true, min_support: 100 }
+  - fairness: { column: region, metric: demographic_parity_difference, max: 0.5 }
+  - latency: { p99_ms: 1000 }
+  - artifact_size: { max_mb: 10 }
+`;
 
 // The UI does not depend on the store: one dialect is enough. CI installs chromium and builds the UI, so there a
 // missing piece fails the test instead of skipping it.
@@ -115,6 +136,53 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     await shot('version-lineage');
     await graph.getByText('xgb-long').click();
     await page.waitForURL(new RegExp(`/runs/${runId}$`));
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  });
+
+  it('shows an evaluation with its scorecard, and the gate refusing a promotion next to the promote button', async () => {
+    const client = new SlipwayClient({ url: server.url });
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-ui-eval-'));
+    await registerCsv(client, writeCsv(dir, 'eval.csv', churnRows(3000) as unknown as Record<string, unknown>[]), 'ui-churn-eval');
+    await client.createModel({ name: 'churn-gated' });
+    expect(await registerOnnx(client, 'churn-gated', churnModel())).toBe(1);
+    // v2 ignores spend: a worse model the gate must stop.
+    const worse = logisticRegression({ featureNames: ['tenure', 'spend'], classes: [0, 1], coefficients: [-0.08, 0], intercepts: [0.5] });
+    expect(await registerOnnx(client, 'churn-gated', worse)).toBe(2);
+    await client.setGatePolicy('churn-gated', POLICY);
+    await client.setModelAlias('churn-gated', 'production', 1, { reason: 'first release of the churn model, reviewed offline' });
+    const { evaluation } = await client.startEvaluation({ model: 'churn-gated', version: 2 }, true);
+    expect(evaluation.status).toBe('completed');
+    expect(evaluation.gatePassed).toBe(false);
+
+    // From the version page through its Evaluations tab.
+    await page.goto(`${server.url}/models/churn-gated/versions/2`);
+    await page.getByRole('link', { name: 'Evaluations (1)' }).click();
+    await page.waitForURL(/\/models\/churn-gated\/versions\/2\/evaluations$/);
+    const row = page.locator('.eval-list tbody tr');
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    expect(await row.first().innerText()).toContain('FAIL');
+    expect(await row.first().getByRole('link', { name: evaluation.runId!.slice(0, 8) }).getAttribute('href')).toBe(`/runs/${evaluation.runId}`);
+
+    // The scorecard, in its sandboxed frame, says what to do.
+    const frame = page.frameLocator('iframe.scorecard-frame');
+    await frame.getByText(/Do not promote/).first().waitFor();
+    expect(await page.locator('iframe.scorecard-frame').getAttribute('sandbox')).toBe('allow-same-origin');
+    expect((await page.locator('iframe.scorecard-frame').boundingBox())!.height).toBeGreaterThan(900); // grown to its content
+    const panel = page.getByRole('complementary', { name: 'Release' });
+    expect(await panel.locator('.gate-rule.fail').count()).toBeGreaterThan(0);
+    expect(await panel.locator('.gate-rule').first().getAttribute('class')).toContain('fail'); // failed first
+
+    // Promote: the gate refuses, lists the failed rule, and production stays on v1.
+    await panel.getByRole('button', { name: 'Promote', exact: true }).click();
+    const refusal = panel.getByRole('alert').filter({ hasText: 'Promotion refused' });
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.innerText()).toMatch(/no regression of roc_auc/);
+    expect(await refusal.locator('.gate-rule.pass').count()).toBe(0);
+    expect((await client.getModelVersionByAlias('churn-gated', 'production')).version.version).toBe(1);
+    await panel.getByTestId('alias-target').getByText('now points to v1').waitFor();
+    await page.screenshot({ path: join(ROOT, 'test-output', 'ui-evaluation.png'), fullPage: true });
+    await shot('evaluation');
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
   });
 });

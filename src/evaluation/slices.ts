@@ -103,6 +103,8 @@ export function quantileBins(frame: Frame, name: string, bins: number): SliceFam
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
 
+/** SQL's three-valued logic: a comparison with a missing value is unknown (null), and only true selects a row. */
+type Tri = (row: number) => boolean | null;
 type Test = (row: number) => boolean;
 
 /**
@@ -118,27 +120,48 @@ export function compileFilter(filter: string, frame: Frame, label: string, colum
   const error = (at: number, problem: string) => syntaxError(`filter of ${label}`, at, problem);
   const what = (t: Token) => (t.kind === 'end' ? 'the end of the filter' : `"${t.text}"`);
 
-  const parseOr = (): Test => {
+  const parseOr = (): Tri => {
     const parts = [parseAnd()];
     while (isWord(peek(), 'OR')) {
       index++;
       parts.push(parseAnd());
     }
-    return parts.length === 1 ? parts[0]! : (r) => parts.some((p) => p(r));
+    if (parts.length === 1) return parts[0]!;
+    return (r) => {
+      let unknown = false;
+      for (const p of parts) {
+        const v = p(r);
+        if (v === true) return true;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : false;
+    };
   };
-  const parseAnd = (): Test => {
+  const parseAnd = (): Tri => {
     const parts = [parseNot()];
     while (isWord(peek(), 'AND')) {
       index++;
       parts.push(parseNot());
     }
-    return parts.length === 1 ? parts[0]! : (r) => parts.every((p) => p(r));
+    if (parts.length === 1) return parts[0]!;
+    return (r) => {
+      let unknown = false;
+      for (const p of parts) {
+        const v = p(r);
+        if (v === false) return false;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : true;
+    };
   };
-  const parseNot = (): Test => {
+  const parseNot = (): Tri => {
     if (isWord(peek(), 'NOT')) {
       index++;
       const inner = parseNot();
-      return (r) => !inner(r);
+      return (r) => {
+        const v = inner(r);
+        return v === null ? null : !v;
+      };
     }
     const t = peek();
     if (t.kind === '(') {
@@ -157,7 +180,7 @@ export function compileFilter(filter: string, frame: Frame, label: string, colum
     if (t.kind === 'word' && t.text !== '' && Number.isFinite(Number(t.text))) return Number(t.text);
     throw error(t.start, `expected a number or a quoted string, found ${what(t)}`);
   };
-  const parseComparison = (): Test => {
+  const parseComparison = (): Tri => {
     const t = peek();
     if (t.kind !== 'word' && t.kind !== 'backtick') throw error(t.start, `expected a column name, found ${what(t)}`);
     index++;
@@ -194,7 +217,7 @@ export function compileFilter(filter: string, frame: Frame, label: string, colum
       }
       return (r) => {
         const v = textAt(r);
-        return v !== null && values.has(v) !== negated;
+        return v === null ? null : values.has(v) !== negated;
       };
     }
     if (op.kind !== 'operator') throw error(op.start, `expected a comparator (=, !=, <, <=, >, >=, IN, NOT IN, IS NULL) after "${t.value}", found ${what(op)}`);
@@ -206,27 +229,20 @@ export function compileFilter(filter: string, frame: Frame, label: string, colum
       const cmp = numberComparator(op.text);
       return (r) => {
         const v = numberAt(r);
-        return !Number.isNaN(v) && cmp(v, value);
+        return Number.isNaN(v) ? null : cmp(v, value);
       };
     }
-    if (op.text !== '=' && op.text !== '!=') {
-      if (col.kind === 'number') throw error(valueToken.start, `column "${t.value}" holds numbers: compare it with a number, not a string`);
-      const cmp = numberComparator(op.text);
-      return (r) => {
-        const v = textAt(r);
-        return v !== null && cmp(v < value ? -1 : v > value ? 1 : 0, 0);
-      };
-    }
-    const equal = op.text === '=';
+    if (col.kind === 'number') throw error(valueToken.start, `column "${t.value}" holds numbers: compare it with a number, not a string`);
+    const cmp = numberComparator(op.text);
     return (r) => {
       const v = textAt(r);
-      return v !== null && (v === value) === equal;
+      return v === null ? null : cmp(v < value ? -1 : v > value ? 1 : 0, 0);
     };
   };
 
   const test = parseOr();
   if (peek().kind !== 'end') throw error(peek().start, `expected AND, OR or the end of the filter, found ${what(peek())}`);
-  return test;
+  return (r) => test(r) === true;
 }
 
 function numberComparator(op: string): (a: number, b: number) => boolean {

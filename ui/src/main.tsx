@@ -2,6 +2,7 @@ import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiProvider, useApiState } from './api';
 import { ComparePage } from './pages/Compare';
+import { EvaluationRedirect, EvaluationsPage } from './pages/Evaluations';
 import { ExperimentsPage } from './pages/Experiments';
 import { ModelPage, ModelsPage, VersionPage } from './pages/Models';
 import { RunPage } from './pages/Run';
@@ -20,6 +21,11 @@ function Page() {
   if (path === '/models') return <ModelsPage />;
   if ((m = match('/models/:name', path))) return <ModelPage key={m.name} name={m.name!} />;
   if ((m = match('/models/:name/versions/:version', path))) return <VersionPage key={path} name={m.name!} version={Number(m.version)} />;
+  if ((m = match('/models/:name/versions/:version/evaluations', path)) || (m = match('/models/:name/versions/:version/evaluations/:id', path))) {
+    // One page for the list and a selected evaluation: selecting another keeps the page (and its release panel state).
+    return <EvaluationsPage key={`${m.name}/${m.version}`} name={m.name!} version={Number(m.version)} id={m.id} />;
+  }
+  if ((m = match('/evaluations/:id', path))) return <EvaluationRedirect key={m.id} id={m.id!} />;
   return (
     <section>
       <h1>Not found</h1>

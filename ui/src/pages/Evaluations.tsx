@@ -419,19 +419,23 @@ function ReleasePanel({
   const spec = policy ? (policy.spec as PolicySpec) : null;
   return (
     <>
-      <h2>Release gate</h2>
-      <ErrorBox error={policyError} />
-      {policy === undefined && !policyError && <Loading when />}
-      {policy === null && <p className="notice">No gate policy: promotion is not checked.</p>}
-      {policy && <PolicySummary policy={policy} />}
-
       <h2>Gate result of this evaluation</h2>
       <SelectedGate evaluation={evaluation} />
 
+      <h2>Promote v{version}</h2>
+      <ErrorBox error={policyError} />
+      {policy === null && <p className="notice">No gate policy: promotion is not checked.</p>}
+      <Promote name={name} version={version} spec={spec} policyLoaded={policy !== undefined || policyError !== undefined} aliases={aliases} onChanged={onChanged} />
+
       {spec?.signoff && <SignOff evaluation={evaluation} onChanged={onChanged} />}
 
-      <h2>Promote v{version}</h2>
-      <Promote name={name} version={version} spec={spec} policyLoaded={policy !== undefined} aliases={aliases} onChanged={onChanged} />
+      {policy && (
+        <>
+          <h2>Gate policy</h2>
+          <PolicySummary policy={policy} />
+        </>
+      )}
+      {policy === undefined && !policyError && <Loading when />}
     </>
   );
 }

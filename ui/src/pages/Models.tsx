@@ -3,6 +3,7 @@ import type { ModelVersion } from '@slipway/client';
 import { useApi } from '../api';
 import { ErrorBox, KeyValues, Loading, Tags } from '../components/Common';
 import { LineageGraph } from '../components/LineageGraph';
+import { VersionNav } from '../components/VersionNav';
 import { formatBytes, formatTime } from '../format';
 import { Link, path, setQuery, useLocation } from '../router';
 
@@ -247,6 +248,7 @@ export function VersionPage({ name, version }: { name: string; version: number }
       <h1>
         {name} v{version} {v && v.stage !== 'None' && <span className={`stage stage-${v.stage.toLowerCase()}`}>{v.stage}</span>}
       </h1>
+      <VersionNav name={name} version={version} active="overview" />
       <ErrorBox error={loaded.error} />
       <Loading when={loaded.loading && !v} />
       {v && (
