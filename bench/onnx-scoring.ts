@@ -118,6 +118,11 @@ for (const model of models) {
     return { a: ROWS / (ta / 1000), b: ROWS / (tb / 1000) };
   };
 
+  // Both paths must score the same thing: compare the first batch.
+  const pa = await runtime.predict(sliceFrame(frame, 0, Math.min(BATCH, ROWS)));
+  const pb = (await session.run({ input: tensors[0]! })).probabilities!.data as Float32Array;
+  if (pa.proba!.some((v, i) => !Object.is(v, pb[i]))) throw new Error('runtime.predict and the bare loop disagree');
+
   await pass(); // warm-up
   const a: number[] = [];
   const b: number[] = [];

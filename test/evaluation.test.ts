@@ -50,6 +50,10 @@ describe(`evaluation and release gates (${testDialect})`, () => {
   });
 
   it('evaluates an ONNX version against a champion: metrics, slices, fairness, paired intervals, gate, tracking run and scorecard', async () => {
+    // Registration read the signature out of the bare .onnx file.
+    const { version: v1 } = await client.getModelVersion('churn', 1);
+    expect(v1.flavor).toBe('onnx');
+    expect((v1.signature as { inputs: { name: string }[] }).inputs.map((i) => i.name)).toEqual(['tenure', 'spend']);
     await client.setModelAlias('churn', 'staging', 1);
     const { evaluation } = await client.startEvaluation({ model: 'churn', version: 3, dataset, against: 'staging', policy: POLICY }, true);
     expect(evaluation.status).toBe('completed');

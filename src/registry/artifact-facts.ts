@@ -7,6 +7,7 @@ import type { DB } from '../db/schema.js';
 import { proxiedArtifactPath } from '../tracking/gc.js';
 import { getLoggedModel } from '../tracking/logged-models.js';
 import { getRun } from '../tracking/runs.js';
+import { mlflowSignatureOf, readOnnxModelInfo } from '../runtimes/onnx/model-info.js';
 
 /** What registration reads from the model's own files. */
 export interface ArtifactFacts {
@@ -33,17 +34,38 @@ async function storePathOf(db: Kysely<DB>, source: string): Promise<string | nul
   return proxied === null ? null : proxied.replace(/\/+$/, '');
 }
 
-async function sha256Of(store: ArtifactStore, path: string): Promise<{ digest: string; size: number; text?: string }> {
+/** ONNX files up to this size are also parsed for their signature at registration; bigger ones only hashed. */
+const MAX_ONNX_PARSE = 64 * 1024 * 1024;
+
+async function sha256Of(store: ArtifactStore, path: string): Promise<{ digest: string; size: number; text?: string; bytes?: Buffer }> {
   const { stream } = await store.get(path);
   const hash = createHash('sha256');
   let size = 0;
   const keep: Buffer[] = [];
+  const limit = path.endsWith('MLmodel') ? 1 << 20 : path.endsWith('.onnx') ? MAX_ONNX_PARSE : 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
-    if (path.endsWith('MLmodel') && size < 1 << 20) keep.push(chunk);
+    if (size <= limit) keep.push(chunk);
   }
-  return { digest: hash.digest('hex'), size, ...(keep.length ? { text: Buffer.concat(keep).toString('utf8') } : {}) };
+  const kept = keep.length > 0 && size <= limit ? Buffer.concat(keep) : undefined;
+  return {
+    digest: hash.digest('hex'),
+    size,
+    ...(kept && path.endsWith('MLmodel') ? { text: kept.toString('utf8') } : {}),
+    ...(kept && path.endsWith('.onnx') ? { bytes: kept } : {}),
+  };
+}
+
+/** An MLflow-style signature read from ONNX bytes; null when they do not parse. */
+function onnxSignature(bytes: Buffer | undefined): unknown {
+  if (!bytes) return null;
+  try {
+    const sig = mlflowSignatureOf(readOnnxModelInfo(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
+    return { inputs: JSON.parse(sig.inputs) as unknown, outputs: JSON.parse(sig.outputs) as unknown, params: null };
+  } catch {
+    return null;
+  }
 }
 
 /** Every file below a folder, sorted; empty when the folder does not exist. */
@@ -98,13 +120,15 @@ export async function readArtifactFacts(db: Kysely<DB>, store: ArtifactStore, so
       throw err;
     });
     if (!single) return null;
-    return { contentDigest: single.digest, size: single.size, flavor: path.endsWith('.onnx') ? 'onnx' : null, signature: null };
+    return { contentDigest: single.digest, size: single.size, flavor: path.endsWith('.onnx') ? 'onnx' : null, signature: onnxSignature(single.bytes) };
   }
   const lines: string[] = [];
   let size = 0;
   let mlmodel: { flavor: string | null; signature: unknown } | null = null;
+  let onnxSig: unknown = null;
   for (const file of files) {
     const one = await sha256Of(store, file);
+    if (one.bytes && onnxSig === null) onnxSig = onnxSignature(one.bytes);
     size += one.size;
     lines.push(`${file.slice(path.length + 1)}\u0000${one.size}\u0000${one.digest}\n`);
     if (one.text !== undefined && file === `${path}/MLmodel`) mlmodel = readMlmodel(one.text);
@@ -114,7 +138,7 @@ export async function readArtifactFacts(db: Kysely<DB>, store: ArtifactStore, so
     contentDigest: createHash('sha256').update(lines.join('')).digest('hex'),
     size,
     flavor: mlmodel?.flavor ?? (onnx ? 'onnx' : null),
-    signature: mlmodel?.signature ?? null,
+    signature: mlmodel?.signature ?? onnxSig,
   };
 }
 

@@ -110,7 +110,11 @@ function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boo
   const K = p.K;
   const st = resampleState(seed, r);
   let x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  // Locals, not the imported bindings: under a CommonJS transpile (tsx in workers) an imported name is a property
+  // read on the module object, which would cost a lookup per row.
   const table = POISSON1_TABLE;
+  const unresolved = POISSON1_UNRESOLVED;
+  const slow = poisson1FromUniform;
   if (!plan.proba) {
     const cell = plan.rows.cell!;
     for (let s = 0; s < p.slots; s++) {
@@ -128,7 +132,7 @@ function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boo
           x2 ^= t;
           x3 = (x3 << 11) | (x3 >>> 21);
           wi = table[out >>> 16]!;
-          if (wi === POISSON1_UNRESOLVED) wi = poisson1FromUniform(out >>> 0);
+          if (wi === unresolved) wi = slow(out >>> 0);
         }
         w[i] = wi;
         cnt[base + cell[i]!]! += wi;
@@ -158,7 +162,7 @@ function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boo
         x2 ^= t;
         x3 = (x3 << 11) | (x3 >>> 21);
         wi = table[out >>> 16]!;
-        if (wi === POISSON1_UNRESOLVED) wi = poisson1FromUniform(out >>> 0);
+        if (wi === unresolved) wi = slow(out >>> 0);
       }
       w[i] = wi;
       const q = i << 2;

@@ -150,10 +150,40 @@ function binScores(scores: Float64Array, stride: number, col: number, n: number,
     edges = Float64Array.from(picks);
   }
   const E = edges.length;
+  // Lookup accelerator: uniform buckets over [first edge, last edge], each knowing which edges it spans, so a row
+  // needs a binary search over a few edges only. The bucket is a guess; a guess the bounds contradict (rounding at a
+  // bucket boundary) falls back to the search over all edges, so the result is exact either way.
+  const first = edges[0] ?? 0;
+  const last = edges[E - 1] ?? 0;
+  const NB = 4096;
+  const scale = last > first ? NB / (last - first) : 0;
+  const start = new Int32Array(NB + 1);
+  if (scale > 0 && Number.isFinite(scale)) {
+    let e = 0;
+    for (let k = 0; k <= NB; k++) {
+      const v = first + k / scale;
+      while (e < E && edges[e]! < v) e++;
+      start[k] = e;
+    }
+    start[NB] = E;
+  }
   for (let i = 0; i < n; i++) {
     const x = scores[i * stride + col]!;
     let lo = 0;
-    let len = E;
+    let hi = E;
+    if (x <= first) hi = 0;
+    else if (x > last) lo = E;
+    else if (scale > 0) {
+      const k = Math.min(NB - 1, Math.floor((x - first) * scale));
+      const a = start[k]!;
+      const b = start[k + 1]!;
+      if ((a === 0 || edges[a - 1]! < x) && (b === E || edges[b]! >= x)) {
+        lo = a;
+        hi = b;
+      }
+    }
+    // Number of edges < x within [lo, hi].
+    let len = hi - lo;
     while (len > 0) {
       const half = len >>> 1;
       if (edges[lo + half]! < x) {
