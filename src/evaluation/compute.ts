@@ -8,7 +8,7 @@ import { confusionMatrix, confusionMetrics } from '../stats/metrics/confusion.js
 import { fairnessMetrics } from '../stats/metrics/fairness.js';
 import { mcnemar } from '../stats/metrics/hypothesis.js';
 import { brierScore, calibration, logLoss } from '../stats/metrics/probabilistic.js';
-import { averagePrecision, precisionRecallCurve, rocAuc, rocAucOvr, rocCurve } from '../stats/metrics/ranking.js';
+import { rankingSummary, rocAucOvr } from '../stats/metrics/ranking.js';
 import { regressionMetrics } from '../stats/metrics/regression.js';
 import type { SliceFamily } from './slices.js';
 import { HIGHER_IS_BETTER, type Comparison, type Curves, type FairnessResult, type MetricDelta, type SliceDelta, type SliceResult, type TaskType } from './report.js';
@@ -51,8 +51,11 @@ export interface Computed {
 
 export const PRIMARY_METRIC: Record<TaskType, string> = { binary: 'roc_auc', multiclass: 'f1_macro', regression: 'rmse' };
 
-/** Every metric of one model over the rows listed in `rows` (all rows when null). */
-export function metricsOf(labels: Labels, out: Outputs, rows: Int32Array | null = null): Record<string, number> {
+/**
+ * Every metric of one model over the rows listed in `rows` (all rows when null). For a binary classifier with
+ * probabilities, `curves` (when given) receives the ROC, precision-recall and calibration curves from the same sort.
+ */
+export function metricsOf(labels: Labels, out: Outputs, rows: Int32Array | null = null, curves?: Curves): Record<string, number> {
   const pick = <T extends Int32Array | Float64Array>(a: T, width = 1): T => {
     if (!rows) return a;
     const sub = new (a.constructor as { new (n: number): T })(rows.length * width);
@@ -76,13 +79,20 @@ export function metricsOf(labels: Labels, out: Outputs, rows: Int32Array | null 
     if (proba) {
       const score = new Float64Array(y.length);
       for (let i = 0; i < y.length; i++) score[i] = proba[i * 2 + 1]!;
+      const ranking = rankingSummary(score, y, curves ? 200 : 2);
+      const cal = calibration(score, y);
       Object.assign(result, {
-        roc_auc: rocAuc(score, y),
-        average_precision: averagePrecision(score, y),
+        roc_auc: ranking.auc,
+        average_precision: ranking.averagePrecision,
         log_loss: logLoss(proba, y, 2),
         brier_score: brierScore(proba, y, 2),
-        expected_calibration_error: calibration(score, y).ece,
+        expected_calibration_error: cal.ece,
       });
+      if (curves) {
+        curves.roc = { fpr: ranking.roc.fpr, tpr: ranking.roc.tpr };
+        curves.pr = { recall: ranking.pr.recall, precision: ranking.pr.precision };
+        curves.calibration = cal.bins;
+      }
     }
   } else {
     Object.assign(result, {
@@ -140,7 +150,8 @@ const toModelOutput = (o: Outputs): ModelOutput => ('value' in o ? { value: o.va
 export async function computeEvaluation(input: ComputeInput): Promise<Computed> {
   const { task, classes } = input;
   const primaryMetric = PRIMARY_METRIC[task];
-  const metrics = metricsOf(input, input.challenger);
+  const curves: Curves = {};
+  const metrics = metricsOf(input, input.challenger, null, curves);
   const out: Computed = { primaryMetric: primaryMetric in metrics ? primaryMetric : task === 'regression' ? 'rmse' : 'accuracy', metrics, slices: [] };
 
   const challenger = input.challenger;
@@ -151,13 +162,7 @@ export async function computeEvaluation(input: ComputeInput): Promise<Computed> 
     const cm = confusionMetrics(counts, C);
     out.confusion = { labels: classes, matrix: classes.map((_, t) => classes.map((_, p) => counts[t * C + p]!)) };
     out.perClass = classes.map((label, k) => ({ label, precision: cm.perClass.precision[k]!, recall: cm.perClass.recall[k]!, f1: cm.perClass.f1[k]!, support: cm.perClass.support[k]! }));
-    if (task === 'binary' && challenger.proba) {
-      const score = new Float64Array(y.length);
-      for (let i = 0; i < y.length; i++) score[i] = challenger.proba[i * 2 + 1]!;
-      const roc = rocCurve(score, y, 200);
-      const pr = precisionRecallCurve(score, y, 200);
-      out.curves = { roc: { fpr: roc.fpr, tpr: roc.tpr }, pr: { recall: pr.recall, precision: pr.precision }, calibration: calibration(score, y).bins };
-    }
+    if (curves.roc) out.curves = curves;
     if (task === 'binary' && input.sensitive.length > 0) {
       out.fairness = input.sensitive.map((f) => ({ column: f.family, ...fairnessMetrics(y, challenger.labelIndex, f.codes, f.labels) }));
     }

@@ -4,6 +4,7 @@ import {
   averagePrecision,
   averagePrecisionFromHistogram,
   precisionRecallCurve,
+  rankingSummary,
   rocAuc,
   rocAucFromHistogram,
   rocAucOvr,
@@ -244,5 +245,23 @@ describe('rocAucOvr', () => {
 
   it('is NaN when only one class is present', () => {
     expect(rocAucOvr(Float64Array.from([0.9, 0.1, 0.8, 0.2]), Int32Array.from([0, 0]), 2)).toBeNaN();
+  });
+});
+
+describe('rankingSummary', () => {
+  it('gives what the four functions give, from one sort', () => {
+    const rng = mulberry32(5);
+    const n = 5000;
+    const s = new Float64Array(n);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = rng() < 0.4 ? 1 : 0;
+      s[i] = Math.round((rng() + 0.4 * y[i]!) * 100) / 100; // ties on purpose
+    }
+    const r = rankingSummary(s, y, 50);
+    expect(r.auc).toBe(rocAuc(s, y));
+    expect(r.averagePrecision).toBe(averagePrecision(s, y));
+    expect(r.roc).toEqual(rocCurve(s, y, 50));
+    expect(r.pr).toEqual(precisionRecallCurve(s, y, 50));
   });
 });

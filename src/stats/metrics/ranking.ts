@@ -146,7 +146,11 @@ function pickIndices(m: number, maxPoints: number): Int32Array | null {
  */
 export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<number>, maxPoints = 1000): { fpr: number[]; tpr: number[]; thresholds: number[] } {
   checkLengths(scores, positive, 'rocCurve');
-  const h = histogramOf(scores, positive);
+  return rocCurveOf(histogramOf(scores, positive), maxPoints);
+}
+
+/** The ROC curve of a histogram; reuses (overwrites) its arrays. */
+function rocCurveOf(h: ScoreHistogram, maxPoints: number): { fpr: number[]; tpr: number[]; thresholds: number[] } {
   const L = h.length;
   // Cumulative counts at each distinct threshold, highest first, reusing the histogram arrays in place.
   const fps = h.neg;
@@ -205,7 +209,11 @@ export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<number>,
  */
 export function precisionRecallCurve(scores: ArrayLike<number>, positive: ArrayLike<number>, maxPoints = 1000): { recall: number[]; precision: number[]; thresholds: number[] } {
   checkLengths(scores, positive, 'precisionRecallCurve');
-  const h = histogramOf(scores, positive);
+  return prCurveOf(histogramOf(scores, positive), maxPoints);
+}
+
+/** The precision-recall curve of a histogram; reuses (overwrites) its arrays. */
+function prCurveOf(h: ScoreHistogram, maxPoints: number): { recall: number[]; precision: number[]; thresholds: number[] } {
   const L = h.length;
   // Turn per-bin counts into "rows scoring >= this bin's value" (suffix sums), still in ascending order.
   const tps = h.pos;
@@ -234,6 +242,23 @@ export function precisionRecallCurve(scores: ArrayLike<number>, positive: ArrayL
     }
   }
   return { recall, precision, thresholds };
+}
+
+/**
+ * ROC AUC, average precision and both curves from one sort of the scores: what an evaluation report needs, at a
+ * quarter of the sorting the four functions above would do one by one. Same definitions and results as they give.
+ */
+export function rankingSummary(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<number>,
+  maxPoints = 1000,
+): { auc: number; averagePrecision: number; roc: ReturnType<typeof rocCurve>; pr: ReturnType<typeof precisionRecallCurve> } {
+  checkLengths(scores, positive, 'rankingSummary');
+  const h = histogramOf(scores, positive);
+  const auc = aucOfBins(h.pos, h.neg, h.length);
+  const averagePrecision = apOfBins(h.pos, h.neg, h.length);
+  const copy: ScoreHistogram = { values: h.values.slice(0, h.length), pos: h.pos.slice(0, h.length), neg: h.neg.slice(0, h.length), length: h.length };
+  return { auc, averagePrecision, pr: prCurveOf(copy, maxPoints), roc: rocCurveOf(h, maxPoints) };
 }
 
 /**
