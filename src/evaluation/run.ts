@@ -51,12 +51,17 @@ interface Scored {
   latency?: { samples: number; p50Ms: number; p99Ms: number };
 }
 
-/** Opens the runtime a version needs: ONNX from this server's store, or a model server over HTTP. */
-async function openRuntime(db: Kysely<DB>, store: ArtifactStore, v: ModelVersion): Promise<ModelRuntime> {
+/**
+ * Opens the runtime a version needs: ONNX from this server's store, or a model server over HTTP. A model server
+ * does not say what its classes are: they come from the version's `slipway.classes` tag, else from the labels
+ * (`labelClasses`, null for a regression), so every batch numbers them the same way.
+ */
+async function openRuntime(db: Kysely<DB>, store: ArtifactStore, v: ModelVersion, labelClasses: string[] | null): Promise<ModelRuntime> {
   if (/^https?:\/\//.test(v.source)) {
     const inputs = signatureColumns(v.signature)?.map((name) => ({ name, type: 'number' as const }));
     const classesTag = v.tags.find((t) => t.key === 'slipway.classes')?.value;
-    return openHttpRuntime(v.source, { ...(inputs ? { inputs } : {}), ...(classesTag ? { classes: classesTag.split(',').map((s) => s.trim()) } : {}) });
+    const classes = classesTag ? classesTag.split(',').map((s) => s.trim()) : labelClasses;
+    return openHttpRuntime(v.source, { ...(inputs ? { inputs } : {}), ...(classes ? { classes } : {}) });
   }
   const path = await findModelFile(db, store, v.source, '.onnx');
   if (!path) {
@@ -234,7 +239,8 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
   try {
     let challengerRuntime: ModelRuntime | null = null;
     if (!settings.predictionColumn) {
-      challengerRuntime = await openRuntime(db, store, input.challenger);
+      const guess = settings.task ?? inferTask(frame, label, settings);
+      challengerRuntime = await openRuntime(db, store, input.challenger, guess === 'regression' ? null : labelClasses(frame, label));
       runtimes.push(challengerRuntime);
       checkExtraColumns(frame, challengerRuntime, settings, label, slices, sensitiveColumns);
     }
@@ -287,7 +293,7 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
     let championRef: ModelRef | undefined;
     if (input.champion) {
       const v = input.champion.version;
-      const rt = settings.predictionColumn ? null : await openRuntime(db, store, v);
+      const rt = settings.predictionColumn ? null : await openRuntime(db, store, v, task === 'regression' ? null : classes);
       if (!rt) throw invalid('A champion can only be compared when both models can be run; with prediction_column there is nothing to run the champion on.');
       runtimes.push(rt);
       const scored = await score(rt, frame, `champion (${v.name} v${v.version})`, false, (d) => progress('scoring champion', d, frame.rows), input.signal);

@@ -330,6 +330,28 @@ describe('pairedBootstrap', () => {
     }
   });
 
+  it('coarsens the histograms of a family with very many slices and keeps the overall values exact', async () => {
+    const data = binaryData(6000, 20);
+    const many = new Int32Array(6000).map((_, i) => i % 1500);
+    const labels = Array.from({ length: 1500 }, (_, k) => `m${k}`);
+    const withMany: PairedData = { ...data, groups: [{ family: 'many', labels, codes: many }, data.groups![0]!] };
+    const r = await pairedBootstrap(withMany, { resamples: 30, seed: 4, workers: 0 });
+    const plain = await pairedBootstrap({ ...data, groups: [] }, { resamples: 30, seed: 4, workers: 0 });
+    // The overall pass is the same data and weights whatever the families: identical results.
+    expect(r.overall).toEqual(plain.overall);
+    expect(r.groups.filter((g) => g.family === 'many').length).toBe(1500);
+    const g = r.groups.find((x) => x.label === 'm7')!;
+    const sub = await pairedBootstrap(subset(data, (i) => many[i] === 7), { resamples: 1, seed: 1, workers: 0 });
+    expect(metric(g.deltas, 'accuracy').champion).toBeCloseTo(metric(sub.overall, 'accuracy').champion, 14);
+    expect(metric(g.deltas, 'log_loss').challenger).toBeCloseTo(metric(sub.overall, 'log_loss').challenger, 12);
+    // The second family (segment) is a coded pass at full resolution: same values as the subset run.
+    const seg = r.groups.find((x) => x.family === 'segment' && x.label === 's1')!;
+    const code = data.groups![0]!.labels.indexOf('s1');
+    const subSeg = await pairedBootstrap(subset(data, (i) => data.groups![0]!.codes[i] === code), { resamples: 1, seed: 1, workers: 0 });
+    expect(metric(seg.deltas, 'f1').champion).toBeCloseTo(metric(subSeg.overall, 'f1').champion, 14);
+    expect(Math.abs(metric(seg.deltas, 'roc_auc').champion - metric(subSeg.overall, 'roc_auc').champion)).toBeLessThan(2e-3);
+  });
+
   it('bootstraps regression metrics', async () => {
     const data = regressionData(5000, 15);
     const r = await pairedBootstrap(data, { resamples: 300, seed: 2, workers: 0 });
