@@ -132,7 +132,7 @@ describe(`evaluation and release gates (${testDialect})`, () => {
     expect(gate.passed).toBe(false);
     expect((await client.getModelVersionByAlias('churn', 'production')).version.version).toBe(1);
 
-    // The MLflow alias call is gated the same way; stage moves to Production point to the alias.
+    // The MLflow alias and stage calls are gated the same way.
     const viaMlflow = await fetch(`${server.url}/api/2.0/mlflow/registered-models/alias`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -145,7 +145,8 @@ describe(`evaluation and release gates (${testDialect})`, () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'churn', version: '3', stage: 'Production', archive_existing_versions: false }),
     });
-    expect(((await stage.json()) as any).message).toMatch(/Promote through the alias/);
+    expect(stage.status).toBe(400);
+    expect(((await stage.json()) as any).message).toMatch(/churn v3 to stage Production refused: .*release checks failed/);
     const before = (await client.listEvaluations('churn', 3)).evaluations.length;
     await client.setModelAlias('churn', 'production', 3).catch(() => {});
     expect((await client.listEvaluations('churn', 3)).evaluations.length).toBe(before); // reused, not re-run

@@ -447,11 +447,6 @@ export class EvaluationService {
       );
       return;
     }
-    if (move.kind === 'stage') {
-      throw invalidState(
-        `Moving ${target} is guarded by ${move.model}'s gate policy, and stage transitions carry no evaluation. Promote through the alias instead: slipway models promote ${move.model} ${move.version} --alias ${policy.spec.protect[0]}.`,
-      );
-    }
     const evaluation = await this.gateEvaluation(move, policy);
     const failed = evaluation.report?.gate?.rules.filter((r) => !r.passed) ?? [];
     if (evaluation.status === 'failed') {
@@ -460,7 +455,7 @@ export class EvaluationService {
     if (!evaluation.gatePassed) {
       throw new SlipwayError(
         'INVALID_STATE',
-        `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id}): ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')}`,
+        `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id}): ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')} An admin may still promote it: slipway models promote ${move.model} ${move.version} --alias ${move.kind === 'alias' ? move.key : policy.spec.protect[0]} --override --reason "...".`,
         { evaluationId: evaluation.id, gate: evaluation.report?.gate },
       );
     }

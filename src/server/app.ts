@@ -55,6 +55,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
   const verifier = registerAuth(app, options.database, options.auth);
   const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
+  // Evaluations run inside this process: any left running belong to a server that stopped.
+  await evaluations.failInterrupted();
   const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard };
 
   await app.register(swagger, {

@@ -93,6 +93,8 @@ export const SCORE_BINS = 1024;
 const EDGE_SAMPLE = 1 << 18;
 /** Int32 statistics allowed per pass (slots × per-slot size) before a family's histograms are coarsened. */
 const PASS_BUDGET = 1 << 22;
+/** Hard cap on the statistics of one pass (per worker), e.g. per-slice confusion matrices of a huge class count. */
+const MAX_PASS_STATS = 1 << 25;
 /** Multiclass one-vs-rest AUC only up to this many classes. */
 export const MAX_OVR_CLASSES = 20;
 
@@ -328,6 +330,9 @@ export function prepare(data: PairedData): Prepared {
       shift++;
       binsP = ((bins - 1) >>> shift) + 1;
       size = statSizes(task, C, proba, ovr, binsP);
+    }
+    if (slots * (size.K + size.S) > MAX_PASS_STATS) {
+      throw new RangeError(`pairedBootstrap: ${slots} slots × ${size.K + size.S} statistics per slot is too large (classes = ${C})`);
     }
     return { slots, segments: null, codes: null, shift, binsP, K: size.K, S: size.S };
   };
