@@ -19,7 +19,7 @@ function improvementBound(d: MetricDelta, levels: number[], confidence: number):
 }
 
 function check(index: number, rule: Rule, report: EvaluationReport, policy: PolicySpec): GateRuleResult[] {
-  const base = { index, rule: describeRule(rule) };
+  const base = { index, rule: describeRule(rule), ...('metric' in rule ? { metric: rule.metric } : {}) };
   const fail = (reason: string, kind: GateRuleResult['kind'] = rule.kind): GateRuleResult => ({ ...base, kind, passed: false, observed: null, threshold: null, reason });
   switch (rule.kind) {
     case 'min':
@@ -112,7 +112,7 @@ function check(index: number, rule: Rule, report: EvaluationReport, policy: Poli
       const size = report.artifactSizeBytes;
       if (size === undefined) return [fail('The model artifact size is unknown (the version is not stored in this server).')];
       const mb = size / 1e6;
-      return [{ ...base, kind: 'artifact_size', passed: mb <= rule.maxMb, observed: round(mb), threshold: rule.maxMb, reason: `The model artifact is ${show(mb)} MB; the limit is ${rule.maxMb} MB.` }];
+      return [{ ...base, kind: 'artifact_size', passed: mb <= rule.maxMb, observed: size, threshold: rule.maxMb * 1e6, reason: `The model artifact is ${show(mb)} MB; the limit is ${rule.maxMb} MB.` }];
     }
   }
 }

@@ -117,8 +117,14 @@ export interface GateRuleResult {
   index: number;
   rule: string;
   kind: 'min' | 'max' | 'no_regression' | 'slice_no_regression' | 'fairness' | 'latency' | 'artifact_size' | 'signoff';
+  /** The metric the rule is about (min, max, no_regression, fairness). */
+  metric?: string;
   passed: boolean;
-  /** The measured value(s) and the bound they were held to. */
+  /**
+   * The measured value and the bound it was held to: the metric (min, max, fairness); the lower bound of the change
+   * at the rule's confidence, negative when worse, against minus the margin (no_regression); milliseconds (latency);
+   * bytes (artifact_size).
+   */
   observed: number | null;
   threshold: number | null;
   /** One sentence a non-ML reader understands: what was measured, against what, and why it passed or failed. */

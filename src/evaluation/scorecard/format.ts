@@ -213,6 +213,7 @@ export function orderedRules(rules: GateRuleResult[]): GateRuleResult[] {
 
 /** The metric a gate rule is about, when the rule starts with one (e.g. `roc_auc >= 0.8`). */
 export function ruleMetric(rule: GateRuleResult): string | undefined {
+  if (rule.metric !== undefined) return rule.metric;
   const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(rule.rule);
   const name = m?.[1];
   return name !== undefined && (isProportion(name) || name in NAMES) ? name : undefined;
