@@ -181,8 +181,19 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     expect(await refusal.locator('.gate-rule.pass').count()).toBe(0);
     expect((await client.getModelVersionByAlias('churn-gated', 'production')).version.version).toBe(1);
     await panel.getByTestId('alias-target').getByText('now points to v1').waitFor();
+    await page.evaluate('window.scrollTo(0, 0)'); // else the sticky header lands mid-page in a full-page shot
     await page.screenshot({ path: join(ROOT, 'test-output', 'ui-evaluation.png'), fullPage: true });
     await shot('evaluation');
+
+    // A failed evaluation (no such label column) says why, in red, where the scorecard would be.
+    const { evaluation: broken } = await client.startEvaluation({ model: 'churn-gated', version: 2, label: 'no_such_column' });
+    await page.goto(`${server.url}/evaluations/${broken.id}`);
+    await page.waitForURL(new RegExp(`/models/churn-gated/versions/2/evaluations/${broken.id}$`));
+    const failure = page.locator('.eval-failed');
+    await failure.waitFor({ timeout: 30_000 });
+    expect(await failure.innerText()).toMatch(/no_such_column/);
+    expect(await page.locator('.eval-list tbody tr.selected').innerText()).toContain('FAILED');
+    await shot('evaluation-failed');
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
   });
 });

@@ -6,21 +6,16 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { invalid } from '../core/errors.js';
 import { HIGHER_IS_BETTER, type TaskType } from './report.js';
+import { FAIRNESS_METRICS, type FairnessMetric, type Rule } from './rules.js';
 
-export const FAIRNESS_METRICS = ['demographic_parity_difference', 'equal_opportunity_difference', 'equalized_odds_difference', 'disparate_impact_ratio'] as const;
-export type FairnessMetric = (typeof FAIRNESS_METRICS)[number];
+export { describeRule, FAIRNESS_METRICS, type FairnessMetric, type Rule } from './rules.js';
+
+
 
 /** One-sided confidence levels a rule may ask for: the bootstrap keeps quantiles at 1 − c for each. */
 export const RULE_CONFIDENCES = [0.9, 0.95, 0.975, 0.99, 0.995] as const;
 /** Two-sided levels for the report's intervals: the bootstrap keeps quantiles at (1 − c)/2 and (1 + c)/2. */
 export const REPORT_CONFIDENCES = [0.8, 0.9, 0.95, 0.98, 0.99] as const;
-
-export type Rule =
-  | { kind: 'min' | 'max'; metric: string; value: number; line: number }
-  | { kind: 'no_regression'; metric: string; margin: number; confidence: number; slices: boolean; minSupport: number; line: number }
-  | { kind: 'fairness'; column: string; metric: FairnessMetric; min?: number; max?: number; line: number }
-  | { kind: 'latency'; p50Ms?: number; p99Ms?: number; line: number }
-  | { kind: 'artifact_size'; maxMb: number; line: number };
 
 export interface SliceSpec {
   /** One slice per value of each column. */
@@ -309,23 +304,5 @@ function parseRule(node: Node, fail: Fail, lineOf: (n: Node | Pair) => number): 
     }
     case 'artifact_size':
       return { kind, maxMb: num('max_mb', true)!, line };
-  }
-}
-
-/** How a rule reads in a gate result and an error message. */
-export function describeRule(rule: Rule): string {
-  switch (rule.kind) {
-    case 'min':
-      return `${rule.metric} >= ${rule.value}`;
-    case 'max':
-      return `${rule.metric} <= ${rule.value}`;
-    case 'no_regression':
-      return `no regression of ${rule.metric}${rule.slices ? ` on any slice with >= ${rule.minSupport} rows` : ''} beyond ${rule.margin} (${rule.confidence * 100}% confidence)`;
-    case 'fairness':
-      return `${rule.metric} of ${rule.column}${rule.min !== undefined ? ` >= ${rule.min}` : ''}${rule.max !== undefined ? ` <= ${rule.max}` : ''}`;
-    case 'latency':
-      return ['latency', rule.p50Ms !== undefined ? `p50 <= ${rule.p50Ms} ms` : '', rule.p99Ms !== undefined ? `p99 <= ${rule.p99Ms} ms` : ''].filter(Boolean).join(' ');
-    case 'artifact_size':
-      return `artifact size <= ${rule.maxMb} MB`;
   }
 }

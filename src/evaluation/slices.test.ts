@@ -25,7 +25,7 @@ describe('slices', () => {
 
   it('equal-frequency bins of a number, missing values in none', () => {
     const [age] = buildSlices(frame, { columns: [], quantiles: [{ column: 'age', bins: 3 }], named: [] });
-    expect(age!.labels).toEqual(['age in [18, 33)', 'age in [33, 52)', 'age in [52, 70]']);
+    expect(age!.labels).toEqual(['[18, 33)', '[33, 52)', '[52, 70]']);
     expect(Array.from(age!.codes)).toEqual([0, 0, 1, 1, 2, 2, 2, -1]);
   });
 

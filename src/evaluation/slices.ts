@@ -84,8 +84,8 @@ export function quantileBins(frame: Frame, name: string, bins: number): SliceFam
   const hi = present[present.length - 1]!;
   const bounds = [lo, ...edges.filter((e) => e > lo), hi];
   const labels: string[] = [];
-  for (let b = 0; b < bounds.length - 1; b++) labels.push(`${name} in [${fmt(bounds[b]!)}, ${fmt(bounds[b + 1]!)}${b === bounds.length - 2 ? ']' : ')'}`);
-  if (labels.length === 0) labels.push(`${name} = ${fmt(lo)}`);
+  for (let b = 0; b < bounds.length - 1; b++) labels.push(`[${fmt(bounds[b]!)}, ${fmt(bounds[b + 1]!)}${b === bounds.length - 2 ? ']' : ')'}`);
+  if (labels.length === 0) labels.push(fmt(lo));
   const inner = bounds.slice(1, -1);
   const codes = new Int32Array(frame.rows);
   for (let i = 0; i < frame.rows; i++) {

@@ -9,7 +9,11 @@
  *
  * Pass 0 is "segmented": the rows were reordered once so that its slots are contiguous row ranges, which lets it
  * keep its float sums in registers and draw the weights in the same loop (binary task). Further group families are
- * "coded" passes that read the weights pass 0 stored and a slot code per row.
+ * "coded" passes that read the weights pass 0 stored and a slot code per row. For binary tasks with probabilities
+ * pass 0 can sweep two resamples at once (each with its own weights and statistics, so with the same numbers).
+ *
+ * Log loss and Brier score are accumulated as sums of per-row paired differences (b − a), which halves the float
+ * work; their full-data values per model are computed exactly once, outside the resamples (paired.ts).
  *
  * Integer statistics (confusion counts, score histograms) are Int32: weights are small integers and a resample's
  * total weight stays far below 2^31 for any n we accept (n ≤ 2^30). Float statistics are Float64 summed in row
@@ -39,10 +43,15 @@ export interface PassPlan {
   S: number;
 }
 
-/** A reported unit: one slot of one pass, or (slot −1) the sum of all the pass's slots (the overall unit). */
+/**
+ * A reported unit: one slot of one pass, or (slot −1) the sum of all the pass's slots (the overall unit). Under the
+ * joint segmentation (Plan.jointDims), slot `slot` of family `family` (the sum of the joint slots with that digit),
+ * or with slot −1 the overall unit.
+ */
 export interface Unit {
   pass: number;
   slot: number;
+  family?: number;
 }
 
 /** Per-row inputs, precomputed once in pass-0 row order (SharedArrayBuffer-backed when workers are used). */
@@ -83,6 +92,18 @@ export interface Plan {
   passes: PassPlan[];
   units: Unit[];
   rows: RowData;
+  /**
+   * Joint segmentation (every family in pass 0, slots = the cross product of the families' slots): the Poisson
+   * stream is still drawn in the "base" order (rows sorted stably by the first family only, the order the
+   * first-family-segmented plan uses), and row j of pass 0 takes draw src[j]. So each row gets the same weight as
+   * under the plan without joint segmentation, and integer statistics are identical to it. null otherwise.
+   */
+  src: Int32Array | null;
+  /**
+   * Joint segmentation: slots per family (labels + 1), the first family most significant, so joint slot
+   * s = Σ_f (code_f + 1)·Π_{g>f} jointDims[g]. null otherwise.
+   */
+  jointDims: Int32Array | null;
 }
 
 export const BINARY_METRICS = ['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1'] as const;
@@ -103,7 +124,7 @@ export function statSizes(task: Task, C: number, proba: boolean, ovr: boolean, b
 
 /**
  * Binary pass 0 with the Poisson draws fused in: xoshiro128** and the inversion table exactly as
- * drawPoissonWeights, so the weights are the same stream. Stores each weight in `w` for the coded passes.
+ * drawPoissonWeights, so the weights are the same stream. Stores each weight in `w` when coded passes follow.
  */
 function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boolean, w: Uint8Array, cnt: Int32Array, sum: Float64Array): void {
   const seg = p.segments!;
@@ -115,6 +136,8 @@ function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boo
   const table = POISSON1_TABLE;
   const unresolved = POISSON1_UNRESOLVED;
   const slow = poisson1FromUniform;
+  // The weights are only read back by coded passes.
+  const store = plan.passes.length > 1;
   if (!plan.proba) {
     const cell = plan.rows.cell!;
     for (let s = 0; s < p.slots; s++) {
@@ -134,7 +157,7 @@ function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boo
           wi = table[out >>> 16]!;
           if (wi === unresolved) wi = slow(out >>> 0);
         }
-        w[i] = wi;
+        if (store) w[i] = wi;
         cnt[base + cell[i]!]! += wi;
       }
     }
@@ -164,7 +187,7 @@ function binaryPass0(plan: Plan, p: PassPlan, seed: number, r: number, ones: boo
         wi = table[out >>> 16]!;
         if (wi === unresolved) wi = slow(out >>> 0);
       }
-      w[i] = wi;
+      if (store) w[i] = wi;
       const q = i << 2;
       cnt[base + pk[q]!]! += wi;
       cnt[bA + pk[q + 1]!]! += wi;
@@ -197,6 +220,8 @@ function binaryPass0Pair(plan: Plan, p: PassPlan, seed: number, r1: number, r2: 
   const pk = plan.rows.packed!;
   const d = plan.rows.terms!;
   const B = p.binsP;
+  // The weights are only read back by coded passes.
+  const store = plan.passes.length > 1;
   for (let s = 0; s < p.slots; s++) {
     const base = s * K;
     const bA = base + 8;
@@ -225,8 +250,10 @@ function binaryPass0Pair(plan: Plan, p: PassPlan, seed: number, r1: number, r2: 
       if (wi === unresolved) wi = slow(out >>> 0);
       let vi = table[out2 >>> 16]!;
       if (vi === unresolved) vi = slow(out2 >>> 0);
-      w1[i] = wi;
-      w2[i] = vi;
+      if (store) {
+        w1[i] = wi;
+        w2[i] = vi;
+      }
       const q = i << 2;
       const c = base + pk[q]!;
       const ha = bA + pk[q + 1]!;
@@ -282,6 +309,94 @@ function binaryCoded(plan: Plan, p: PassPlan, w: Uint8Array, cnt: Int32Array, su
     const j = i << 1;
     sum[s * 2]! += wi * d[j]!;
     sum[s * 2 + 1]! += wi * d[j + 1]!;
+  }
+}
+
+/**
+ * Binary pass 0 on the joint segmentation: as binaryPass0, but the weight of row i is base[src[i]] (the resample's
+ * stream drawn in base order, see Plan.src). Nothing is stored: there are no coded passes.
+ */
+function binaryJoint(plan: Plan, p: PassPlan, base: Uint8Array, cnt: Int32Array, sum: Float64Array): void {
+  const seg = p.segments!;
+  const src = plan.src!;
+  const K = p.K;
+  if (!plan.proba) {
+    const cell = plan.rows.cell!;
+    for (let s = 0; s < p.slots; s++) {
+      const b0 = s * K;
+      for (let i = seg[s]!, end = seg[s + 1]!; i < end; i++) cnt[b0 + cell[i]!]! += base[src[i]!]!;
+    }
+    return;
+  }
+  const pk = plan.rows.packed!;
+  const d = plan.rows.terms!;
+  const B = p.binsP;
+  for (let s = 0; s < p.slots; s++) {
+    const from = seg[s]!;
+    const end = seg[s + 1]!;
+    if (from === end) continue;
+    const b0 = s * K;
+    const bA = b0 + 8;
+    const bB = bA + 2 * B;
+    let s0 = 0;
+    let s1 = 0;
+    for (let i = from; i < end; i++) {
+      const wi = base[src[i]!]!;
+      const q = i << 2;
+      cnt[b0 + pk[q]!]! += wi;
+      cnt[bA + pk[q + 1]!]! += wi;
+      cnt[bB + pk[q + 2]!]! += wi;
+      const j = i << 1;
+      s0 += wi * d[j]!;
+      s1 += wi * d[j + 1]!;
+    }
+    sum[s * 2] = s0;
+    sum[s * 2 + 1] = s1;
+  }
+}
+
+/** binaryPass0Pair on the joint segmentation: two resamples' base-order streams b1, b2 in one sweep. */
+function binaryJointPair(plan: Plan, p: PassPlan, b1: Uint8Array, b2: Uint8Array, c1: Int32Array, c2: Int32Array, m1: Float64Array, m2: Float64Array): void {
+  const seg = p.segments!;
+  const src = plan.src!;
+  const K = p.K;
+  const pk = plan.rows.packed!;
+  const d = plan.rows.terms!;
+  const B = p.binsP;
+  for (let s = 0; s < p.slots; s++) {
+    const from = seg[s]!;
+    const end = seg[s + 1]!;
+    if (from === end) continue;
+    const b0 = s * K;
+    const bA = b0 + 8;
+    const bB = bA + 2 * B;
+    let s0 = 0, s1 = 0, u0 = 0, u1 = 0;
+    for (let i = from; i < end; i++) {
+      const k = src[i]!;
+      const wi = b1[k]!;
+      const vi = b2[k]!;
+      const q = i << 2;
+      const c = b0 + pk[q]!;
+      const ha = bA + pk[q + 1]!;
+      const hb = bB + pk[q + 2]!;
+      c1[c]! += wi;
+      c1[ha]! += wi;
+      c1[hb]! += wi;
+      c2[c]! += vi;
+      c2[ha]! += vi;
+      c2[hb]! += vi;
+      const j = i << 1;
+      const d0 = d[j]!;
+      const d1 = d[j + 1]!;
+      s0 += wi * d0;
+      s1 += wi * d1;
+      u0 += vi * d0;
+      u1 += vi * d1;
+    }
+    m1[s * 2] = s0;
+    m1[s * 2 + 1] = s1;
+    m2[s * 2] = u0;
+    m2[s * 2 + 1] = u1;
   }
 }
 
@@ -466,6 +581,13 @@ function valuesRegression(sum: Float64Array, sb: number, vA: Float64Array, vB: F
 /** One resample's weights and statistics. */
 interface StatSet {
   weights: Uint8Array;
+  /** Joint segmentation: the resample's stream in base order (Plan.src); empty otherwise. */
+  base: Uint8Array;
+  /** Joint segmentation: every family's slot statistics, then the overall unit's (see Resampler.marginals). */
+  margCnt: Int32Array;
+  margSum: Float64Array;
+  /** Whether margCnt / margSum hold the marginals of the statistics currently in the set. */
+  margReady: boolean;
   cnt: Int32Array[];
   sum: Float64Array[];
 }
@@ -476,6 +598,10 @@ export class Resampler {
   private readonly sets: StatSet[] = [];
   private readonly tmpCnt: Int32Array;
   private readonly tmpSum: Float64Array;
+  /** Joint segmentation: marginal slots (Σ families' slots + 1 overall), each family's first marginal slot. */
+  private margSlots = 0;
+  private margOffset: Int32Array = new Int32Array(0);
+  private scratch: { cnt: Int32Array; sum: Float64Array }[] = [];
   readonly vA: Float64Array;
   readonly vB: Float64Array;
 
@@ -488,6 +614,22 @@ export class Resampler {
     }
     this.tmpCnt = new Int32Array(K);
     this.tmpSum = new Float64Array(S);
+    const dims = plan.jointDims;
+    if (dims !== null) {
+      let total = 1;
+      for (const L of dims) this.margSlots += L;
+      this.margSlots += 1;
+      this.margOffset = new Int32Array(dims.length);
+      for (let f = 0, o = 0; f < dims.length; f++) {
+        this.margOffset[f] = o;
+        o += dims[f]!;
+      }
+      for (const L of dims) total *= L;
+      // Ping-pong buffers for the partial sums over the leading families (at most J / dims[0] slots each).
+      const inner = total / dims[0]!;
+      const p0 = plan.passes[0]!;
+      this.scratch = [0, 1].map(() => ({ cnt: new Int32Array(inner * p0.K), sum: new Float64Array(inner * p0.S) }));
+    }
     this.vA = new Float64Array(plan.metrics.length);
     this.vB = new Float64Array(plan.metrics.length);
   }
@@ -499,6 +641,10 @@ export class Resampler {
       const { plan } = this;
       st = {
         weights: new Uint8Array(plan.n),
+        base: new Uint8Array(plan.src === null ? 0 : plan.n),
+        margCnt: new Int32Array(this.margSlots * plan.passes[0]!.K),
+        margSum: new Float64Array(this.margSlots * plan.passes[0]!.S),
+        margReady: false,
         cnt: plan.passes.map((p) => new Int32Array(p.slots * p.K)),
         sum: plan.passes.map((p) => new Float64Array(p.slots * p.S)),
       };
@@ -532,7 +678,21 @@ export class Resampler {
     const { plan } = this;
     const st = this.set(0);
     const p0 = plan.passes[0]!;
-    if (plan.task === 'binary') {
+    st.margReady = false;
+    if (plan.src !== null) {
+      fillWeights(seed, r, ones, st.base);
+      if (plan.task === 'binary') {
+        st.cnt[0]!.fill(0);
+        st.sum[0]!.fill(0);
+        binaryJoint(plan, p0, st.base, st.cnt[0]!, st.sum[0]!);
+      } else {
+        const { src } = plan;
+        const w = st.weights;
+        const base = st.base;
+        for (let i = 0; i < plan.n; i++) w[i] = base[src[i]!]!;
+        this.restPasses(st, 0);
+      }
+    } else if (plan.task === 'binary') {
       st.cnt[0]!.fill(0);
       st.sum[0]!.fill(0);
       binaryPass0(plan, p0, seed, r, ones, st.weights, st.cnt[0]!, st.sum[0]!);
@@ -552,9 +712,80 @@ export class Resampler {
       st.cnt[0]!.fill(0);
       st.sum[0]!.fill(0);
     }
+    if (plan.src !== null) {
+      a.margReady = false;
+      b.margReady = false;
+      drawPoissonWeights(seed, r1, a.base);
+      drawPoissonWeights(seed, r2, b.base);
+      binaryJointPair(plan, plan.passes[0]!, a.base, b.base, a.cnt[0]!, b.cnt[0]!, a.sum[0]!, b.sum[0]!);
+      return;
+    }
     binaryPass0Pair(plan, plan.passes[0]!, seed, r1, r2, a.weights, b.weights, a.cnt[0]!, b.cnt[0]!, a.sum[0]!, b.sum[0]!);
     this.restPasses(a, 1);
     this.restPasses(b, 1);
+  }
+
+  /**
+   * Joint segmentation: sums the joint slots of pass 0 into every family's slots and the overall unit. The joint
+   * statistics form a tensor over the families' slots (first family most significant); family f's marginal is the
+   * sum over the other indices, taken from the partial sum over families 0..f−1 (the tensor itself for f = 0), which
+   * in turn gives the partial sum over families 0..f for the next family. About 2 × joint slots × statistics per slot
+   * additions in all, always in the same order.
+   */
+  private marginals(st: StatSet): void {
+    const { plan } = this;
+    const dims = plan.jointDims!;
+    const p = plan.passes[0]!;
+    const K = p.K;
+    const S = p.S;
+    const mc = st.margCnt;
+    const ms = st.margSum;
+    mc.fill(0);
+    ms.fill(0);
+    let curCnt = st.cnt[0]!;
+    let curSum = st.sum[0]!;
+    let size = p.slots;
+    for (let f = 0; f < dims.length; f++) {
+      const L = dims[f]!;
+      const inner = size / L;
+      const off = this.margOffset[f]!;
+      // Marginal of family f: blocks of `inner` consecutive slots.
+      for (let c = 0; c < L; c++) {
+        const mcb = (off + c) * K;
+        const msb = (off + c) * S;
+        for (let t = 0; t < inner; t++) {
+          const s0 = (c * inner + t) * K;
+          for (let j = 0; j < K; j++) mc[mcb + j]! += curCnt[s0 + j]!;
+          const f0 = (c * inner + t) * S;
+          for (let j = 0; j < S; j++) ms[msb + j]! += curSum[f0 + j]!;
+        }
+      }
+      if (f + 1 < dims.length) {
+        // Partial sum over family f for the next family.
+        const next = this.scratch[f & 1]!;
+        const nc = next.cnt.subarray(0, inner * K);
+        const ns = next.sum.subarray(0, inner * S);
+        nc.set(curCnt.subarray(0, inner * K));
+        ns.set(curSum.subarray(0, inner * S));
+        for (let c = 1; c < L; c++) {
+          const cb = c * inner * K;
+          for (let j = 0; j < inner * K; j++) nc[j]! += curCnt[cb + j]!;
+          const sb = c * inner * S;
+          for (let j = 0; j < inner * S; j++) ns[j]! += curSum[sb + j]!;
+        }
+        curCnt = nc;
+        curSum = ns;
+        size = inner;
+      }
+    }
+    // Overall: the sum of the first family's slots (−1 included).
+    const ob = (this.margSlots - 1) * K;
+    const os = (this.margSlots - 1) * S;
+    for (let c = 0; c < dims[0]!; c++) {
+      for (let j = 0; j < K; j++) mc[ob + j]! += mc[c * K + j]!;
+      for (let j = 0; j < S; j++) ms[os + j]! += ms[c * S + j]!;
+    }
+    st.margReady = true;
   }
 
   /** Metric values of unit `u` for both models into vA / vB (metric order of plan.metrics), from statistic set k. */
@@ -567,7 +798,14 @@ export class Resampler {
     let sum = st.sum[unit.pass]!;
     let cb = unit.slot * p.K;
     let sb = unit.slot * p.S;
-    if (unit.slot < 0) {
+    if (plan.jointDims !== null) {
+      if (!st.margReady) this.marginals(st);
+      cnt = st.margCnt;
+      sum = st.margSum;
+      const m = unit.family === undefined ? this.margSlots - 1 : this.margOffset[unit.family]! + unit.slot;
+      cb = m * p.K;
+      sb = m * p.S;
+    } else if (unit.slot < 0) {
       // Overall from the slots of a family that partitions all rows (slot 0 holds the rows without a slice).
       const tc = this.tmpCnt.subarray(0, p.K);
       const ts = this.tmpSum.subarray(0, p.S);

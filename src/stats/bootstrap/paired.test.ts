@@ -5,6 +5,8 @@ import { averagePrecision, rocAuc, rocAucOvr } from '../metrics/ranking.js';
 import { regressionMetrics } from '../metrics/regression.js';
 import { mulberry32 } from '../random.js';
 import { pairedBootstrap, QUANTILES, quantileSorted, runningWorkers, type DeltaDistribution, type PairedBootstrapResult, type PairedData } from './paired.js';
+import { Resampler } from './kernel.js';
+import { prepare } from './paired.js';
 import { drawPoissonWeights, poisson1FromUniform, POISSON1_THRESHOLDS } from './poisson.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -161,6 +163,22 @@ describe('pairedBootstrap', () => {
       expect(progress.at(-1)).toBe(150);
     }
     expect(runningWorkers()).toBe(0);
+  });
+
+  it('computes two resamples swept together exactly as one at a time', () => {
+    const { plan } = prepare(binaryData(3000, 21));
+    const R = 4;
+    const M = plan.metrics.length;
+    const together = new Float64Array(plan.units.length * M * R);
+    const alone = new Float64Array(plan.units.length * M * R);
+    const a = new Resampler(plan);
+    expect(a.pairs).toBe(true);
+    a.run(99, 1, R, together, 2);
+    const b = new Resampler(plan);
+    b.run(99, 2, R, alone);
+    b.run(99, 1, R, alone);
+    expect(Buffer.from(together.buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    expect(together.some((v) => v !== 0)).toBe(true);
   });
 
   it('gives exactly zero deltas when both models are the same', async () => {
@@ -478,3 +496,155 @@ function regressionData(n: number, seed: number): PairedData {
   }
   return { task: 'regression', classes: 0, y, a: { value: va }, b: { value: vb }, groups: [{ family: 'x', labels: ['low', 'high'], codes }] };
 }
+
+/** Adds slice families until there are `count`, with random codes (some −1) of 3 and 2 labels. */
+function withFamilies(data: PairedData, seed: number, count = 3): PairedData {
+  const n = data.y.length;
+  const rng = mulberry32(seed);
+  const groups = [...(data.groups ?? [])];
+  for (let f = groups.length; f < count; f++) {
+    const L = f % 2 === 1 ? 3 : 2;
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = rng() < 0.07 ? -1 : Math.floor(rng() * L);
+    groups.push({ family: `extra${f}`, labels: Array.from({ length: L }, (_, k) => `e${k}`), codes });
+  }
+  return { ...data, groups };
+}
+
+/** Metrics computed from float sums (summed per joint slot, then per unit, so equal only to rounding). */
+const FLOAT_METRICS = new Set(['log_loss', 'brier_score', 'mae', 'mse', 'rmse', 'r2', 'mape']);
+
+/** Integer-statistic metrics byte-identical; float-sum metrics equal to rounding (relative 1e-12). */
+function expectSameResults(x: PairedBootstrapResult, y: PairedBootstrapResult): void {
+  expect(x.groups.map((g) => [g.family, g.label, g.support])).toEqual(y.groups.map((g) => [g.family, g.label, g.support]));
+  const units = [[x.overall, y.overall], ...x.groups.map((g, k) => [g.deltas, y.groups[k]!.deltas])] as const;
+  let compared = 0;
+  for (const [ua, ub] of units) {
+    ua.forEach((da, m) => {
+      const db = ub[m]!;
+      expect(da.metric).toBe(db.metric);
+      expect(da.valid).toBe(db.valid);
+      const va = [da.champion, da.challenger, da.delta, ...da.quantiles];
+      const vb = [db.champion, db.challenger, db.delta, ...db.quantiles];
+      if (!FLOAT_METRICS.has(da.metric)) {
+        expect(Buffer.from(Float64Array.from(va).buffer).equals(Buffer.from(Float64Array.from(vb).buffer))).toBe(true);
+      } else {
+        va.forEach((v, k) => {
+          const w = vb[k]!;
+          if (Number.isNaN(w)) expect(v).toBeNaN();
+          else expect(Math.abs(v - w)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(w)));
+        });
+      }
+      compared++;
+    });
+  }
+  expect(compared).toBeGreaterThan(20);
+}
+
+describe('pairedBootstrap joint segmentation of several families', () => {
+  const cases: [string, () => PairedData][] = [
+    ['binary with probabilities', () => withFamilies(binaryData(12_000, 31, { round: true }), 1)],
+    ['binary without probabilities', () => {
+      const d = withFamilies(binaryData(6000, 32), 2);
+      return { ...d, a: { label: (d.a as { label: Int32Array }).label }, b: { label: (d.b as { label: Int32Array }).label } };
+    }],
+    ['multiclass', () => withFamilies(multiclassData(15_000, 33, 3, true), 3)],
+    ['regression', () => withFamilies(regressionData(6000, 34), 4)],
+  ];
+
+  for (const [name, make] of cases) {
+    it(`gives the per-family coded passes' results with 3 families (${name})`, async () => {
+      const data = make();
+      expect(data.groups!.length).toBe(3);
+      const jointPlan = prepare(data).plan;
+      expect(jointPlan.src).not.toBeNull();
+      expect(jointPlan.passes.length).toBe(1);
+      expect(jointPlan.passes[0]!.slots).toBe(data.groups!.reduce((s, g) => s * (g.labels.length + 1), 1));
+      const codedPlan = prepare(data, { forceCoded: true }).plan;
+      expect(codedPlan.src).toBeNull();
+      expect(codedPlan.passes.length).toBe(3);
+      const joint = await pairedBootstrap(data, { resamples: 60, seed: 5, workers: 0 });
+      const coded = await pairedBootstrap(data, { resamples: 60, seed: 5, workers: 0, __forceCoded: true });
+      expect(joint.groups.length).toBeGreaterThan(6);
+      expectSameResults(joint, coded);
+      // Full-data values of a slice of the last family still match the shared kernels on the subset.
+      const fam = data.groups![2]!;
+      const g = joint.groups.find((x) => x.family === fam.family && x.label === 'e1')!;
+      const sub = subset(data, (i) => fam.codes[i] === 1);
+      if (data.task === 'regression') {
+        const ref = regressionMetrics(sub.y as Float64Array, (sub.a as { value: Float64Array }).value);
+        expect(metric(g.deltas, 'mse').champion).toBeCloseTo(ref.mse, 10);
+        expect(metric(g.deltas, 'r2').champion).toBeCloseTo(ref.r2, 10);
+      } else {
+        const C = data.classes;
+        const cm = confusionMetrics(confusionMatrix(sub.y as Int32Array, (sub.b as { label: Int32Array }).label, C), C);
+        expect(metric(g.deltas, 'accuracy').challenger).toBe(cm.accuracy);
+        const proba = (sub.b as { proba?: Float64Array }).proba;
+        if (proba !== undefined) expect(metric(g.deltas, 'log_loss').challenger).toBeCloseTo(logLoss(proba, sub.y as Int32Array, C), 12);
+        if (data.task === 'binary' && proba !== undefined) {
+          const p1 = new Float64Array(sub.y.length);
+          for (let i = 0; i < p1.length; i++) p1[i] = proba[2 * i + 1]!;
+          // 2-decimal scores: fewer distinct values than bins, so the histogram AUC is exact.
+          expect(metric(g.deltas, 'roc_auc').challenger).toBeCloseTo(rocAuc(p1, sub.y as Int32Array), 12);
+        }
+      }
+    });
+  }
+
+  it('gives byte-identical results with workers 0, 1 and 2 on the joint segmentation', async () => {
+    for (const data of [withFamilies(binaryData(12_000, 35, { round: true }), 5), withFamilies(regressionData(4000, 36), 6)]) {
+      expect(prepare(data).plan.src).not.toBeNull();
+      const inline = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 0 });
+      const one = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 1 });
+      const two = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 2 });
+      expect(bytesEqual(inline, one)).toBe(true);
+      expect(bytesEqual(inline, two)).toBe(true);
+    }
+    expect(runningWorkers()).toBe(0);
+  });
+
+  it('sweeps two resamples together exactly as one at a time on the joint segmentation', () => {
+    const { plan } = prepare(withFamilies(binaryData(12_000, 37, { round: true }), 7));
+    expect(plan.src).not.toBeNull();
+    const R = 4;
+    const M = plan.metrics.length;
+    const together = new Float64Array(plan.units.length * M * R);
+    const alone = new Float64Array(plan.units.length * M * R);
+    const a = new Resampler(plan);
+    expect(a.pairs).toBe(true);
+    a.run(99, 1, R, together, 2);
+    const b = new Resampler(plan);
+    b.run(99, 2, R, alone);
+    b.run(99, 1, R, alone);
+    expect(Buffer.from(together.buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    expect(together.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('falls back to coded passes over the budget and still computes the slices right', async () => {
+    // 1024 score bins on continuous scores and few rows: the joint slots' finalisation would outweigh the passes.
+    const wide = withFamilies(binaryData(3000, 38), 8);
+    // Too many joint slots (101 × 51 > 4096), even with tiny per-slot statistics.
+    const many = (() => {
+      const d = binaryData(20_000, 39);
+      const n = d.y.length;
+      const rng = mulberry32(40);
+      const fam = (L: number, name: string) => ({ family: name, labels: Array.from({ length: L }, (_, k) => `${name}${k}`), codes: Int32Array.from({ length: n }, () => Math.floor(rng() * L)) });
+      return { ...d, a: { label: (d.a as { label: Int32Array }).label }, b: { label: (d.b as { label: Int32Array }).label }, groups: [fam(100, 'p'), fam(50, 'q')] } as PairedData;
+    })();
+    for (const data of [wide, many]) {
+      const { plan } = prepare(data);
+      expect(plan.src).toBeNull();
+      expect(plan.passes.length).toBe(data.groups!.length);
+      const r = await pairedBootstrap(data, { resamples: 30, seed: 3, workers: 0 });
+      const coded = await pairedBootstrap(data, { resamples: 30, seed: 3, workers: 0, __forceCoded: true });
+      expect(bytesEqual(r, coded)).toBe(true);
+      const fam = data.groups!.at(-1)!;
+      const label = fam.labels[1]!;
+      const sub = subset(data, (i) => fam.codes[i] === 1);
+      const cm = confusionMetrics(confusionMatrix(sub.y as Int32Array, (sub.a as { label: Int32Array }).label, 2), 2);
+      const g = r.groups.find((x) => x.family === fam.family && x.label === label)!;
+      expect(metric(g.deltas, 'accuracy').champion).toBe(cm.accuracy);
+      expect(g.support).toBe(sub.y.length);
+    }
+  });
+});

@@ -5,8 +5,9 @@
  * every row an independent Poisson(1) weight — the same weight for both models, which is what pairs the comparison —
  * and the metrics of both models are computed from weighted sufficient statistics accumulated in one streaming pass
  * per group family (kernel.ts): confusion counts, per-bin positive/negative weights over score bins fixed once on the
- * full data, and weighted sums of per-row log-loss / Brier / regression terms. Nothing is resampled, copied or
- * sorted per resample.
+ * full data, and weighted sums of per-row log-loss / Brier differences and regression terms. Nothing is resampled,
+ * copied or sorted per resample. The per-row inputs are computed once and shared with the workers through
+ * SharedArrayBuffers; workers claim resample indices from a shared counter and write deltas into a shared output.
  *
  * Reproducibility: resample r's weights depend only on (seed, r), every resample's statistics are summed in row
  * order, and its deltas land at index r of the output, so the result is byte-identical for any number of workers
@@ -64,6 +65,8 @@ export interface BootstrapOptions {
   workers?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Internal (tests, benchmarks): never use the joint segmentation, i.e. one coded pass per family after the first. */
+  __forceCoded?: boolean;
 }
 
 export const QUANTILES: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99, 0.995];
@@ -95,6 +98,14 @@ const EDGE_SAMPLE = 1 << 18;
 const PASS_BUDGET = 1 << 22;
 /** Hard cap on the statistics of one pass (per worker), e.g. per-slice confusion matrices of a huge class count. */
 const MAX_PASS_STATS = 1 << 25;
+/** Joint segmentation (all families in one segmented pass): at most this many joint slots (cross product). */
+const MAX_JOINT_SLOTS = 4096;
+/**
+ * ... and per resample, the finalisation work of the joint slots — zeroing them and summing them into every unit,
+ * about (families + 2) × joint slots × statistics per slot sequential adds — at most this many times the row visits
+ * of the coded passes it replaces ((families − 1) × n visits, each far dearer than one sequential add).
+ */
+const JOINT_WORK_PER_CODED_ROW = 8;
 /** Multiclass one-vs-rest AUC only up to this many classes. */
 export const MAX_OVR_CLASSES = 20;
 
@@ -264,7 +275,7 @@ export interface Prepared {
 }
 
 /** Validation and one-off precomputation (exported for benchmarks and tests; not a stable API). */
-export function prepare(data: PairedData): Prepared {
+export function prepare(data: PairedData, opts: { forceCoded?: boolean } = {}): Prepared {
   const { task, a, b } = data;
   const n = data.y.length;
   if (n > 2 ** 30) throw new RangeError('pairedBootstrap: at most 2^30 rows are supported');
@@ -353,21 +364,68 @@ export function prepare(data: PairedData): Prepared {
   const familyPass: number[] = [];
   const first = groups[0] ? passFor(groups[0].labels.length + 1) : null;
   const segmentedFamily = first !== null && first.shift === 0;
-  if (segmentedFamily) {
+  // Joint segmentation: pass 0 segmented by the cross product of every family's slots (−1 included), when two or
+  // more families fit the budget at full histogram resolution (then no family needs coarsening: each family has
+  // at most as many slots as the product). Row j of pass 0 belongs to joint slot Σ_f (code_f + 1)·stride_f, the
+  // first family most significant.
+  const F = groups.length;
+  let jointSlots = 1;
+  for (const g of groups) jointSlots *= g.labels.length + 1;
+  const full = statSizes(task, C, proba, ovr, bins);
+  const joint = !opts.forceCoded && segmentedFamily && F >= 2 && jointSlots <= MAX_JOINT_SLOTS &&
+    jointSlots * (full.K + full.S) <= PASS_BUDGET &&
+    (F + 2) * jointSlots * (full.K + full.S) <= JOINT_WORK_PER_CODED_ROW * (F - 1) * n;
+  const strides = new Int32Array(F);
+  for (let f = F - 1, st = 1; f >= 0; f--) {
+    strides[f] = st;
+    st *= groups[f]!.labels.length + 1;
+  }
+  if (joint) {
+    passes.push({ slots: jointSlots, segments: null, codes: null, shift: 0, binsP: bins, K: full.K, S: full.S });
+    for (let f = 0; f < F; f++) familyPass.push(0);
+  } else if (segmentedFamily) {
     passes.push(first!);
     familyPass.push(0);
   } else {
     passes.push(passFor(1));
   }
-  for (let f = segmentedFamily ? 1 : 0; f < groups.length; f++) {
+  for (let f = joint ? F : segmentedFamily ? 1 : 0; f < groups.length; f++) {
     familyPass.push(passes.length);
     passes.push(passFor(groups[f]!.labels.length + 1));
   }
 
   // Row order: rows sorted (stably) by their pass-0 slot, so each slot is a contiguous range.
   let perm: Int32Array | null = null;
+  let src: Int32Array | null = null;
   const pass0 = passes[0]!;
-  if (segmentedFamily) {
+  if (joint) {
+    // Base order: rows sorted stably by the first family (as without the joint segmentation); the weights are drawn
+    // in that order and row j of the joint order takes draw src[j] (see Plan.src).
+    const codes0 = groups[0]!.codes;
+    const L0 = groups[0]!.labels.length + 1;
+    const baseAt = new Int32Array(L0 + 1);
+    for (let i = 0; i < n; i++) baseAt[codes0[i]! + 2]!++;
+    for (let s = 0; s < L0; s++) baseAt[s + 1]! += baseAt[s]!;
+    const basePos = new Int32Array(n);
+    for (let i = 0; i < n; i++) basePos[i] = baseAt[codes0[i]! + 1]!++;
+    const jc = new Int32Array(n);
+    for (let f = 0; f < F; f++) {
+      const c = groups[f]!.codes;
+      const st = strides[f]!;
+      for (let i = 0; i < n; i++) jc[i]! += (c[i]! + 1) * st;
+    }
+    const starts = new Int32Array(jointSlots + 1);
+    for (let i = 0; i < n; i++) starts[jc[i]! + 1]!++;
+    for (let s = 0; s < jointSlots; s++) starts[s + 1]! += starts[s]!;
+    pass0.segments = starts.slice();
+    perm = new Int32Array(n);
+    src = sharedArray(Int32Array, n);
+    for (let i = 0; i < n; i++) {
+      const j = starts[jc[i]!]!++;
+      perm[j] = i;
+      src[j] = basePos[i]!;
+    }
+  } else if (segmentedFamily) {
     const codes0 = groups[0]!.codes;
     const starts = new Int32Array(pass0.slots + 1);
     for (let i = 0; i < n; i++) starts[codes0[i]! + 2]!++;
@@ -391,17 +449,32 @@ export function prepare(data: PairedData): Prepared {
   // Per-row data in pass-0 order.
   const rows: RowData = {};
   let probaFull: Float64Array | null = null;
-  const units: Unit[] = [{ pass: 0, slot: segmentedFamily ? -1 : 0 }];
+  const units: Unit[] = [];
   const slices: Prepared['slices'] = [];
-  groups.forEach((g, f) => {
-    g.labels.forEach((label, c) => {
-      const support = supports[f]![c]!;
-      if (support > 0) {
-        units.push({ pass: familyPass[f]!, slot: c + 1 });
-        slices.push({ family: g.family, label, support });
-      }
+  if (joint) {
+    // Every unit is a sum of joint slots: the overall unit, and slot c + 1 of family f (Resampler.marginals).
+    units.push({ pass: 0, slot: -1 });
+    groups.forEach((g, f) => {
+      g.labels.forEach((label, c) => {
+        const support = supports[f]![c]!;
+        if (support > 0) {
+          units.push({ pass: 0, slot: c + 1, family: f });
+          slices.push({ family: g.family, label, support });
+        }
+      });
     });
-  });
+  } else {
+    units.push({ pass: 0, slot: segmentedFamily ? -1 : 0 });
+    groups.forEach((g, f) => {
+      g.labels.forEach((label, c) => {
+        const support = supports[f]![c]!;
+        if (support > 0) {
+          units.push({ pass: familyPass[f]!, slot: c + 1 });
+          slices.push({ family: g.family, label, support });
+        }
+      });
+    });
+  }
   if (task === 'binary' || task === 'multiclass') {
     const y = data.y as Int32Array;
     const la = (a as { label: Int32Array }).label;
@@ -502,7 +575,7 @@ export function prepare(data: PairedData): Prepared {
     }
     rows.terms = terms;
   }
-  return { plan: { task, C, n, proba, ovr, bins, metrics, passes, units, rows }, slices, probaFull };
+  return { plan: { task, C, n, proba, ovr, bins, metrics, passes, units, rows, src, jointDims: joint ? Int32Array.from(groups, (g) => g.labels.length + 1) : null }, slices, probaFull };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -560,10 +633,12 @@ async function runInline(plan: Plan, options: BootstrapOptions, out: Float64Arra
   const { resamples: R, seed, onProgress, signal } = options;
   const resampler = new Resampler(plan);
   let last = performance.now();
-  for (let r = 0; r < R; r++) {
+  const step = resampler.pairs ? 2 : 1;
+  for (let r = 0; r < R; r += step) {
     if (signal?.aborted) throw abortReason(signal);
-    resampler.run(seed, r, R, out);
-    onProgress?.(r + 1, R);
+    const r2 = step === 2 && r + 1 < R ? r + 1 : undefined;
+    resampler.run(seed, r, R, out, r2);
+    onProgress?.(Math.min(r + step, R), R);
     // Yield to the event loop now and then so an abort (or anything else) can get through.
     if (performance.now() - last > 50) {
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -664,7 +739,7 @@ export async function pairedBootstrap(data: PairedData, options: BootstrapOption
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`pairedBootstrap: workers must be a non-negative integer, got ${workers}`);
   if (signal?.aborted) throw abortReason(signal);
 
-  const { plan, slices, probaFull } = prepare(data);
+  const { plan, slices, probaFull } = prepare(data, { forceCoded: options.__forceCoded === true });
   const U = plan.units.length;
   const M = plan.metrics.length;
 

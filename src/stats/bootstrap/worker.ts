@@ -24,11 +24,14 @@ if (port !== null) {
   const resampler = new Resampler(input.plan);
   let done = 0;
   let last = performance.now();
+  // Binary tasks with probabilities sweep two resamples at once (same numbers as one at a time, see kernel.ts).
+  const step = resampler.pairs ? 2 : 1;
   for (;;) {
-    const r = Atomics.add(input.next, 0, 1);
+    const r = Atomics.add(input.next, 0, step);
     if (r >= input.resamples) break;
-    resampler.run(input.seed, r, input.resamples, input.out);
-    done++;
+    const r2 = step === 2 && r + 1 < input.resamples ? r + 1 : undefined;
+    resampler.run(input.seed, r, input.resamples, input.out, r2);
+    done += r2 === undefined ? 1 : 2;
     const now = performance.now();
     // Progress at most every 20 ms per worker (each message carries the count since the previous one).
     if (now - last >= 20) {

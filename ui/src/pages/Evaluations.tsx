@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
 import type { Evaluation, EvaluationReport, GatePolicy } from '@slipway/client';
-import type { PolicySpec, Rule } from '../../../src/evaluation/policy.js';
+import type { PolicySpec } from '../../../src/evaluation/policy.js';
+import { describeRule } from '../../../src/evaluation/rules.js';
 import { SlipwayApiError, useApi, useApiState } from '../api';
 import { ErrorBox, KeyValues, Loading } from '../components/Common';
 import { VersionNav } from '../components/VersionNav';
-import { formatTime } from '../format';
+import { formatNumber, formatTime } from '../format';
 import { Link, navigate, path } from '../router';
 
 type GateResult = NonNullable<EvaluationReport['gate']>;
@@ -208,7 +209,7 @@ function SelectedEvaluation({ evaluation: e }: { evaluation: Evaluation }) {
   return (
     <div>
       <h2>
-        Scorecard{' '}
+        {e.status === 'completed' ? 'Scorecard' : 'Evaluation'}{' '}
         <span className="small muted mono" title="Evaluation ID">
           {e.id}
         </span>
@@ -241,17 +242,43 @@ function SelectedEvaluation({ evaluation: e }: { evaluation: Evaluation }) {
           <ErrorBox error={scorecard.error} />
           <Loading when={!html && !scorecard.error} />
           {html !== undefined && <ScorecardFrame key={e.id} html={html} title={`Scorecard of evaluation ${e.id}`} />}
-          <p className="small">
-            <a href={`/api/v1/evaluations/${e.id}/scorecard.html`} target="_blank" rel="noreferrer">
-              Open the scorecard on its own
-            </a>{' '}
-            ·{' '}
-            <a href={`/api/v1/evaluations/${e.id}/scorecard.md`} target="_blank" rel="noreferrer">
-              Markdown
-            </a>
-          </p>
+          {html !== undefined && <ScorecardLinks id={e.id} html={html} />}
         </>
       )}
+    </div>
+  );
+}
+
+/** The API needs the token in a header, so plain links to the scorecard would fail with auth on: hand out blobs. */
+function ScorecardLinks({ id, html }: { id: string; html: string }) {
+  const { client } = useApiState();
+  const [error, setError] = useState<Error | undefined>();
+  const open = (text: string, type: string, download?: string) => {
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    const a = document.createElement('a');
+    a.href = url;
+    if (download) a.download = download;
+    else a.target = '_blank';
+    a.rel = 'noopener';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
+  return (
+    <div className="scorecard-links small">
+      <button type="button" className="secondary" onClick={() => open(html, 'text/html')}>
+        Open in a new tab
+      </button>{' '}
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => {
+          setError(undefined);
+          client.scorecard(id, 'md').then((md) => open(md, 'text/markdown', `scorecard-${id}.md`), setError);
+        }}
+      >
+        Download Markdown
+      </button>
+      <ErrorBox error={error} />
     </div>
   );
 }
@@ -288,24 +315,6 @@ function ScorecardFrame({ html, title }: { html: string; title: string }) {
 
 // ---- release panel ----
 
-function ruleText(r: Rule): string {
-  switch (r.kind) {
-    case 'min':
-      return `${r.metric} ≥ ${r.value}`;
-    case 'max':
-      return `${r.metric} ≤ ${r.value}`;
-    case 'no_regression':
-      return `no regression of ${r.metric} beyond ${r.margin} (${r.confidence * 100}% confidence)${r.slices ? `, also on every slice with ≥ ${r.minSupport} rows` : ''}`;
-    case 'fairness':
-      return `${r.metric} of ${r.column}${r.min !== undefined ? ` ≥ ${r.min}` : ''}${r.max !== undefined ? ` ≤ ${r.max}` : ''}`;
-    case 'latency':
-      return ['latency', r.p50Ms !== undefined ? `p50 ≤ ${r.p50Ms} ms` : '', r.p99Ms !== undefined ? `p99 ≤ ${r.p99Ms} ms` : ''].filter(Boolean).join(' ');
-    case 'artifact_size':
-      return `artifact size ≤ ${r.maxMb} MB`;
-    default:
-      return JSON.stringify(r);
-  }
-}
 
 function PolicySummary({ policy }: { policy: GatePolicy }) {
   const spec = policy.spec as PolicySpec;
@@ -335,7 +344,7 @@ function PolicySummary({ policy }: { policy: GatePolicy }) {
       ) : (
         <ol className="policy-rules">
           {spec.rules.map((r, i) => (
-            <li key={i}>{ruleText(r)}</li>
+            <li key={i}>{describeRule(r)}</li>
           ))}
         </ol>
       )}
@@ -350,6 +359,9 @@ function PolicySummary({ policy }: { policy: GatePolicy }) {
 /** ✓/✗ per rule, failed first, with the reason in plain words. */
 export function GateList({ rules }: { rules: GateRule[] }) {
   const sorted = [...rules].sort((a, b) => Number(a.passed) - Number(b.passed) || a.index - b.index);
+  // A no_regression rule with slices yields two results with the same text: say which is which.
+  const qualifier = (r: GateRule) =>
+    r.kind === 'slice_no_regression' ? ' · per slice' : r.kind === 'no_regression' && rules.some((o) => o.index === r.index && o.kind === 'slice_no_regression') ? ' · overall' : '';
   return (
     <ul className="gate-list">
       {sorted.map((r, i) => (
@@ -358,13 +370,16 @@ export function GateList({ rules }: { rules: GateRule[] }) {
             {r.passed ? '✓' : '✗'}
           </span>
           <div>
-            <div className="gate-rule-name">{r.rule}</div>
+            <div className="gate-rule-name">
+              {r.rule}
+              {qualifier(r) && <span className="muted small">{qualifier(r)}</span>}
+            </div>
             <div className="small">{r.reason}</div>
             {r.failures && r.failures.length > 0 && (
               <ul className="small gate-failures">
                 {r.failures.slice(0, 5).map((f) => (
                   <li key={f.slice}>
-                    {f.slice}: {f.observed} (bound {f.threshold})
+                    {f.slice}: up to {formatNumber(-f.observed)} worse (allowed {formatNumber(-f.threshold)})
                   </li>
                 ))}
                 {r.failures.length > 5 && <li className="muted">and {r.failures.length - 5} more</li>}
@@ -392,7 +407,14 @@ function SelectedGate({ evaluation: e }: { evaluation: Evaluation | undefined })
           {failed === 0 ? `all ${gate.rules.length} checks passed` : `${failed} of ${gate.rules.length} checks failed`} · policy {gate.policyVersion !== null ? `v${gate.policyVersion}` : 'given with the request'}
         </span>
       </p>
-      <GateList rules={gate.rules} />
+      {failed > 0 && <GateList rules={gate.rules.filter((r) => !r.passed)} />}
+      {failed < gate.rules.length && (
+        // Passed checks fold away so the promote button stays in view; open when there is nothing else to show.
+        <details className="gate-passed" open={failed === 0}>
+          <summary className="small pass-text">✓ {gate.rules.length - failed} passed</summary>
+          <GateList rules={gate.rules.filter((r) => r.passed)} />
+        </details>
+      )}
     </>
   );
 }
