@@ -11,6 +11,26 @@ import { mulberry32 } from '../src/stats/random.js';
 import { pathToFileURL } from 'node:url';
 
 export const FEATURES = ['tenure', 'spend'];
+
+/** A gate policy over the churn rows: every rule kind, slices of three kinds, fairness over region. */
+export function churnPolicy(dataset: string, extra = ''): string {
+  return `
+protect: [production]
+dataset: ${dataset}
+label: churned
+slices:
+  columns: [region, plan]
+  quantiles: { tenure: 3 }
+${extra}sensitive: [region]
+resamples: 200
+rules:
+  - min: { metric: roc_auc, value: 0.6 }
+  - no_regression: { metric: roc_auc, margin: 0.01, confidence: 0.95, slices: true, min_support: 100 }
+  - fairness: { column: region, metric: demographic_parity_difference, max: 0.5 }
+  - latency: { p99_ms: 1000 }
+  - artifact_size: { max_mb: 10 }
+`;
+}
 /** The model the labels were drawn from. */
 export const TRUE_WEIGHTS = { tenure: -0.08, spend: 0.02, intercept: 0.5 };
 

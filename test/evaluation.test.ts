@@ -5,28 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayApiError, SlipwayClient } from '../src/client/index.js';
 import { expectError as expectApiError } from './api-errors.js';
-import { churnModel, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
+import { churnModel, churnPolicy, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
-const POLICY = `
-protect: [production]
-dataset: churn-eval
-label: churned
-slices:
-  columns: [region, plan]
-  quantiles: { tenure: 3 }
-  named:
-    new customers: tenure < 6
-sensitive: [region]
-resamples: 200
-rules:
-  - min: { metric: roc_auc, value: 0.6 }
-  - no_regression: { metric: roc_auc, margin: 0.01, confidence: 0.95, slices: true, min_support: 100 }
-  - fairness: { column: region, metric: demographic_parity_difference, max: 0.5 }
-  - latency: { p99_ms: 1000 }
-  - artifact_size: { max_mb: 10 }
-`;
+const POLICY = churnPolicy('churn-eval', '  named:\n    new customers: tenure < 6\n');
 
 describe(`evaluation and release gates (${testDialect})`, () => {
   let server: TestServer;

@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayClient } from '../src/client/index.js';
 import { logisticRegression } from '../src/runtimes/onnx/builder.js';
-import { churnModel, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
+import { churnModel, churnPolicy, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -17,22 +17,7 @@ const ready = existsSync(CHROMIUM) && existsSync(join(UI, 'index.html'));
 const STEPS = 100_000;
 
 /** A release gate as in test/evaluation.test.ts, with few resamples to stay quick. */
-const POLICY = `
-protect: [production]
-dataset: ui-churn-eval
-label: churned
-slices:
-  columns: [region, plan]
-  quantiles: { tenure: 3 }
-sensitive: [region]
-resamples: 200
-rules:
-  - min: { metric: roc_auc, value: 0.6 }
-  - no_regression: { metric: roc_auc, margin: 0.01, confidence: 0.95, slices: true, min_support: 100 }
-  - fairness: { column: region, metric: demographic_parity_difference, max: 0.5 }
-  - latency: { p99_ms: 1000 }
-  - artifact_size: { max_mb: 10 }
-`;
+const POLICY = churnPolicy('ui-churn-eval');
 
 // The UI does not depend on the store: one dialect is enough. CI installs chromium and builds the UI, so there a
 // missing piece fails the test instead of skipping it.

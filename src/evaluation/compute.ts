@@ -11,7 +11,7 @@ import { brierScore, calibration, logLoss } from '../stats/metrics/probabilistic
 import { rankingSummary, rocAucOvr } from '../stats/metrics/ranking.js';
 import { regressionMetrics } from '../stats/metrics/regression.js';
 import type { SliceFamily } from './slices.js';
-import { HIGHER_IS_BETTER, type Comparison, type Curves, type FairnessResult, type MetricDelta, type SliceDelta, type SliceResult, type TaskType } from './report.js';
+import { HIGHER_IS_BETTER, type Comparison, type Curves, type EvaluationReport, type MetricDelta, type SliceDelta, type SliceResult, type TaskType } from './report.js';
 
 /** Predictions of one model on the evaluation rows; class indices follow `Labels.classes`. */
 export type Outputs = { labelIndex: Int32Array; proba?: Float64Array } | { value: Float64Array };
@@ -38,16 +38,10 @@ export interface ComputeInput extends Labels {
   signal?: AbortSignal;
 }
 
-export interface Computed {
-  primaryMetric: string;
-  metrics: Record<string, number>;
-  perClass?: { label: string; precision: number; recall: number; f1: number; support: number }[];
-  confusion?: { labels: string[]; matrix: number[][] };
-  curves?: Curves;
-  slices: SliceResult[];
-  fairness?: FairnessResult[];
+/** The parts of a report computed here; the caller adds what it knows of the inputs. */
+export type Computed = Pick<EvaluationReport, 'primaryMetric' | 'metrics' | 'perClass' | 'confusion' | 'curves' | 'slices' | 'fairness'> & {
   comparison?: Omit<Comparison, 'champion' | 'alias'>;
-}
+};
 
 export const PRIMARY_METRIC: Record<TaskType, string> = { binary: 'roc_auc', multiclass: 'f1_macro', regression: 'rmse' };
 

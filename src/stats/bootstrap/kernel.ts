@@ -12,6 +12,12 @@
  * "coded" passes that read the weights pass 0 stored and a slot code per row. For binary tasks with probabilities
  * pass 0 can sweep two resamples at once (each with its own weights and statistics, so with the same numbers).
  *
+ * Joint segmentation (several families within a budget, see paired.ts): pass 0 is segmented by the cross product of
+ * every family's slots and is the only pass; every unit is a sum of joint slots (Resampler.marginals). The weights
+ * are drawn in the order of the first-family segmentation and gathered (Plan.src), so every row gets the same weight
+ * as without the joint segmentation and the integer statistics are identical; float sums are added up per joint
+ * slot and then per unit, which can change their last bits (but not between threads).
+ *
  * Log loss and Brier score are accumulated as sums of per-row paired differences (b − a), which halves the float
  * work; their full-data values per model are computed exactly once, outside the resamples (paired.ts).
  *

@@ -4,14 +4,16 @@
  * Method: the Poisson bootstrap (Hanley & MacGibbon 2006; Chamandy et al. 2012, see poisson.ts). Each resample gives
  * every row an independent Poisson(1) weight — the same weight for both models, which is what pairs the comparison —
  * and the metrics of both models are computed from weighted sufficient statistics accumulated in one streaming pass
- * per group family (kernel.ts): confusion counts, per-bin positive/negative weights over score bins fixed once on the
- * full data, and weighted sums of per-row log-loss / Brier differences and regression terms. Nothing is resampled,
- * copied or sorted per resample. The per-row inputs are computed once and shared with the workers through
- * SharedArrayBuffers; workers claim resample indices from a shared counter and write deltas into a shared output.
+ * per group family, or in one pass over the joint slots of all families (kernel.ts): confusion counts, per-bin
+ * positive/negative weights over score bins fixed once on the full data, and weighted sums of per-row log-loss /
+ * Brier differences and regression terms. Nothing is resampled, copied or sorted per resample. The per-row inputs
+ * are computed once and shared with the workers through SharedArrayBuffers; workers claim resample indices from a
+ * shared counter and write deltas into a shared output.
  *
  * Reproducibility: resample r's weights depend only on (seed, r), every resample's statistics are summed in row
- * order, and its deltas land at index r of the output, so the result is byte-identical for any number of workers
- * (including workers: 0, which runs inline on the calling thread).
+ * order (per joint slot, then over joint slots in a fixed order, under the joint segmentation), and its deltas land
+ * at index r of the output, so the result is byte-identical for any number of workers (including workers: 0, which
+ * runs inline on the calling thread).
  *
  * Approximations: ROC AUC and average precision are computed from score histograms, with at most 1024 bins per score
  * (quantile bins of each model's scores, or one bin per distinct score when there are fewer than 1024 distinct
@@ -101,11 +103,11 @@ const MAX_PASS_STATS = 1 << 25;
 /** Joint segmentation (all families in one segmented pass): at most this many joint slots (cross product). */
 const MAX_JOINT_SLOTS = 4096;
 /**
- * ... and per resample, the finalisation work of the joint slots — zeroing them and summing them into every unit,
- * about (families + 2) × joint slots × statistics per slot sequential adds — at most this many times the row visits
- * of the coded passes it replaces ((families − 1) × n visits, each far dearer than one sequential add).
+ * ... and per resample, the finalisation of the joint slots (Resampler.marginals: about 2 × joint slots × statistics
+ * per slot sequential additions, ~1.6 ns each) at most this many times the row visits of the coded passes it replaces
+ * ((families − 1) × n visits, ~13 ns each for binary with probabilities): so it costs at most about half of them.
  */
-const JOINT_WORK_PER_CODED_ROW = 8;
+const JOINT_WORK_PER_CODED_ROW = 4;
 /** Multiclass one-vs-rest AUC only up to this many classes. */
 export const MAX_OVR_CLASSES = 20;
 
@@ -330,8 +332,10 @@ export function prepare(data: PairedData, opts: { forceCoded?: boolean } = {}): 
     throw new TypeError(`pairedBootstrap: unknown task ${String(task)}`);
   }
 
-  // Passes: the first family (when its histograms fit at full resolution) is the segmented pass 0 and also gives the
-  // overall unit as the sum of its slots; otherwise pass 0 is an overall pass with one segment.
+  // Passes: with two or more families within the joint budget (below), one pass segmented by their joint slots.
+  // Otherwise the first family (when its histograms fit at full resolution) is the segmented pass 0 and also gives
+  // the overall unit as the sum of its slots, else pass 0 is an overall pass with one segment; each further family
+  // is a coded pass.
   const hist = task === 'binary' ? proba : ovr;
   const passFor = (slots: number): PassPlan => {
     let shift = 0;
@@ -367,14 +371,16 @@ export function prepare(data: PairedData, opts: { forceCoded?: boolean } = {}): 
   // Joint segmentation: pass 0 segmented by the cross product of every family's slots (−1 included), when two or
   // more families fit the budget at full histogram resolution (then no family needs coarsening: each family has
   // at most as many slots as the product). Row j of pass 0 belongs to joint slot Σ_f (code_f + 1)·stride_f, the
-  // first family most significant.
+  // first family most significant. Budget: at most MAX_JOINT_SLOTS joint slots; their statistics within
+  // PASS_BUDGET Int32 per statistic set (16 MiB; each worker has one set, two when it sweeps resamples in pairs);
+  // and the per-resample finalisation small against the coded passes it saves (JOINT_WORK_PER_CODED_ROW).
   const F = groups.length;
   let jointSlots = 1;
   for (const g of groups) jointSlots *= g.labels.length + 1;
   const full = statSizes(task, C, proba, ovr, bins);
   const joint = !opts.forceCoded && segmentedFamily && F >= 2 && jointSlots <= MAX_JOINT_SLOTS &&
     jointSlots * (full.K + full.S) <= PASS_BUDGET &&
-    (F + 2) * jointSlots * (full.K + full.S) <= JOINT_WORK_PER_CODED_ROW * (F - 1) * n;
+    2 * jointSlots * (full.K + full.S) <= JOINT_WORK_PER_CODED_ROW * (F - 1) * n;
   const strides = new Int32Array(F);
   for (let f = F - 1, st = 1; f >= 0; f--) {
     strides[f] = st;
