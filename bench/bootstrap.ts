@@ -124,7 +124,7 @@ console.log(`slice families (default workers, ${defaultWorkers()}): ${[SLICES, .
 const INTEGER_METRICS = new Set(['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'average_precision']);
 for (let F = 1; F <= 1 + EXTRA_SLICES.length; F++) {
   const d: PairedData = { ...allFamilies, groups: allFamilies.groups!.slice(0, F) };
-  const joint = F > 1 && prepare(d).plan.src !== null;
+  const joint = F > 1 && prepare(d).plan.jointDims !== null;
   const modes: [string, boolean][] = F === 1 ? [['segmented', false]] : [['joint', false], ['coded', true]];
   const results: PairedBootstrapResult[] = [];
   const line: string[] = [];

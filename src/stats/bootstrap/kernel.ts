@@ -14,9 +14,9 @@
  *
  * Joint segmentation (several families within a budget, see paired.ts): pass 0 is segmented by the cross product of
  * every family's slots and is the only pass; every unit is a sum of joint slots (Resampler.marginals). The weights
- * are drawn in the order of the first-family segmentation and gathered (Plan.src), so every row gets the same weight
- * as without the joint segmentation and the integer statistics are identical; float sums are added up per joint
- * slot and then per unit, which can change their last bits (but not between threads).
+ * are drawn in the order of the first-family segmentation and scattered to the joint order (Plan.jointRest), so
+ * every row gets the same weight as without the joint segmentation and the integer statistics are identical; float
+ * sums are added up per joint slot and then per unit, which can change their last bits (but not between threads).
  *
  * Log loss and Brier score are accumulated as sums of per-row paired differences (b − a), which halves the float
  * work; their full-data values per model are computed exactly once, outside the resamples (paired.ts).
@@ -101,10 +101,11 @@ export interface Plan {
   /**
    * Joint segmentation (every family in pass 0, slots = the cross product of the families' slots): the Poisson
    * stream is still drawn in the "base" order (rows sorted stably by the first family only, the order the
-   * first-family-segmented plan uses), and row j of pass 0 takes draw src[j]. So each row gets the same weight as
-   * under the plan without joint segmentation, and integer statistics are identical to it. null otherwise.
+   * first-family-segmented plan uses), so each row gets the same weight as without the joint segmentation and the
+   * integer statistics are identical. jointRest[k] is the joint slot, within its first-family block, of the row at
+   * base position k: the weight drawn k-th goes to the next free row of that joint slot (drawJoint). null otherwise.
    */
-  src: Int32Array | null;
+  jointRest: Uint16Array | null;
   /**
    * Joint segmentation: slots per family (labels + 1), the first family most significant, so joint slot
    * s = Σ_f (code_f + 1)·Π_{g>f} jointDims[g]. null otherwise.
@@ -319,18 +320,100 @@ function binaryCoded(plan: Plan, p: PassPlan, w: Uint8Array, cnt: Int32Array, su
 }
 
 /**
- * Binary pass 0 on the joint segmentation: as binaryPass0, but the weight of row i is base[src[i]] (the resample's
- * stream drawn in base order, see Plan.src). Nothing is stored: there are no coded passes.
+ * Joint segmentation: draws resample r's weights in base order (as binaryPass0 / drawPoissonWeights: the same
+ * stream) and writes each to its row's position in the joint order. Base order and joint order hold the same rows in
+ * each first-family block (joint slots [c·inner, (c+1)·inner)), in original row order within each joint slot, so
+ * the block's k-th base row goes to the next free position of its joint slot. `ones`: every weight 1.
  */
-function binaryJoint(plan: Plan, p: PassPlan, base: Uint8Array, cnt: Int32Array, sum: Float64Array): void {
+function drawJoint(plan: Plan, seed: number, r: number, ones: boolean, w: Uint8Array, cursor: Int32Array): void {
+  if (ones) {
+    w.fill(1);
+    return;
+  }
+  const seg = plan.passes[0]!.segments!;
+  const rest = plan.jointRest!;
+  const dims = plan.jointDims!;
+  const inner = plan.passes[0]!.slots / dims[0]!;
+  const st = resampleState(seed, r);
+  let x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const table = POISSON1_TABLE;
+  const unresolved = POISSON1_UNRESOLVED;
+  const slow = poisson1FromUniform;
+  for (let c = 0; c < dims[0]!; c++) {
+    const first = c * inner;
+    for (let t = 0; t < inner; t++) cursor[t] = seg[first + t]!;
+    for (let k = seg[first]!, end = seg[first + inner]!; k < end; k++) {
+      const m = Math.imul(x1, 5);
+      const out = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = x1 << 9;
+      x2 ^= x0;
+      x3 ^= x1;
+      x1 ^= x2;
+      x0 ^= x3;
+      x2 ^= t;
+      x3 = (x3 << 11) | (x3 >>> 21);
+      let wi = table[out >>> 16]!;
+      if (wi === unresolved) wi = slow(out >>> 0);
+      w[cursor[rest[k]!]!++] = wi;
+    }
+  }
+}
+
+/** drawJoint for resamples r1 and r2 in one loop (two independent generators, for instruction overlap). */
+function drawJointPair(plan: Plan, seed: number, r1: number, r2: number, w1: Uint8Array, w2: Uint8Array, cursor: Int32Array): void {
+  const seg = plan.passes[0]!.segments!;
+  const rest = plan.jointRest!;
+  const dims = plan.jointDims!;
+  const inner = plan.passes[0]!.slots / dims[0]!;
+  const st = resampleState(seed, r1);
+  let x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const su = resampleState(seed, r2);
+  let y0 = su[0]!, y1 = su[1]!, y2 = su[2]!, y3 = su[3]!;
+  const table = POISSON1_TABLE;
+  const unresolved = POISSON1_UNRESOLVED;
+  const slow = poisson1FromUniform;
+  for (let c = 0; c < dims[0]!; c++) {
+    const first = c * inner;
+    for (let t = 0; t < inner; t++) cursor[t] = seg[first + t]!;
+    for (let k = seg[first]!, end = seg[first + inner]!; k < end; k++) {
+      const m = Math.imul(x1, 5);
+      const out = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = x1 << 9;
+      x2 ^= x0;
+      x3 ^= x1;
+      x1 ^= x2;
+      x0 ^= x3;
+      x2 ^= t;
+      x3 = (x3 << 11) | (x3 >>> 21);
+      const mm = Math.imul(y1, 5);
+      const out2 = Math.imul((mm << 7) | (mm >>> 25), 9);
+      const tt = y1 << 9;
+      y2 ^= y0;
+      y3 ^= y1;
+      y1 ^= y2;
+      y0 ^= y3;
+      y2 ^= tt;
+      y3 = (y3 << 11) | (y3 >>> 21);
+      let wi = table[out >>> 16]!;
+      if (wi === unresolved) wi = slow(out >>> 0);
+      let vi = table[out2 >>> 16]!;
+      if (vi === unresolved) vi = slow(out2 >>> 0);
+      const j = cursor[rest[k]!]!++;
+      w1[j] = wi;
+      w2[j] = vi;
+    }
+  }
+}
+
+/** Binary pass 0 on the joint segmentation: as binaryPass0, with the weights drawJoint wrote. */
+function binaryJoint(plan: Plan, p: PassPlan, w: Uint8Array, cnt: Int32Array, sum: Float64Array): void {
   const seg = p.segments!;
-  const src = plan.src!;
   const K = p.K;
   if (!plan.proba) {
     const cell = plan.rows.cell!;
     for (let s = 0; s < p.slots; s++) {
       const b0 = s * K;
-      for (let i = seg[s]!, end = seg[s + 1]!; i < end; i++) cnt[b0 + cell[i]!]! += base[src[i]!]!;
+      for (let i = seg[s]!, end = seg[s + 1]!; i < end; i++) cnt[b0 + cell[i]!]! += w[i]!;
     }
     return;
   }
@@ -347,7 +430,7 @@ function binaryJoint(plan: Plan, p: PassPlan, base: Uint8Array, cnt: Int32Array,
     let s0 = 0;
     let s1 = 0;
     for (let i = from; i < end; i++) {
-      const wi = base[src[i]!]!;
+      const wi = w[i]!;
       const q = i << 2;
       cnt[b0 + pk[q]!]! += wi;
       cnt[bA + pk[q + 1]!]! += wi;
@@ -361,10 +444,9 @@ function binaryJoint(plan: Plan, p: PassPlan, base: Uint8Array, cnt: Int32Array,
   }
 }
 
-/** binaryPass0Pair on the joint segmentation: two resamples' base-order streams b1, b2 in one sweep. */
-function binaryJointPair(plan: Plan, p: PassPlan, b1: Uint8Array, b2: Uint8Array, c1: Int32Array, c2: Int32Array, m1: Float64Array, m2: Float64Array): void {
+/** binaryPass0Pair on the joint segmentation, with the weights drawJointPair wrote. */
+function binaryJointPair(plan: Plan, p: PassPlan, w1: Uint8Array, w2: Uint8Array, c1: Int32Array, c2: Int32Array, m1: Float64Array, m2: Float64Array): void {
   const seg = p.segments!;
-  const src = plan.src!;
   const K = p.K;
   const pk = plan.rows.packed!;
   const d = plan.rows.terms!;
@@ -378,9 +460,8 @@ function binaryJointPair(plan: Plan, p: PassPlan, b1: Uint8Array, b2: Uint8Array
     const bB = bA + 2 * B;
     let s0 = 0, s1 = 0, u0 = 0, u1 = 0;
     for (let i = from; i < end; i++) {
-      const k = src[i]!;
-      const wi = b1[k]!;
-      const vi = b2[k]!;
+      const wi = w1[i]!;
+      const vi = w2[i]!;
       const q = i << 2;
       const c = b0 + pk[q]!;
       const ha = bA + pk[q + 1]!;
@@ -587,8 +668,6 @@ function valuesRegression(sum: Float64Array, sb: number, vA: Float64Array, vB: F
 /** One resample's weights and statistics. */
 interface StatSet {
   weights: Uint8Array;
-  /** Joint segmentation: the resample's stream in base order (Plan.src); empty otherwise. */
-  base: Uint8Array;
   /** Joint segmentation: every family's slot statistics, then the overall unit's (see Resampler.marginals). */
   margCnt: Int32Array;
   margSum: Float64Array;
@@ -608,6 +687,8 @@ export class Resampler {
   private margSlots = 0;
   private margOffset: Int32Array = new Int32Array(0);
   private scratch: { cnt: Int32Array; sum: Float64Array }[] = [];
+  /** Joint segmentation: next free row of each joint slot of the current first-family block (drawJoint). */
+  private cursor: Int32Array = new Int32Array(0);
   readonly vA: Float64Array;
   readonly vB: Float64Array;
 
@@ -635,6 +716,7 @@ export class Resampler {
       const inner = total / dims[0]!;
       const p0 = plan.passes[0]!;
       this.scratch = [0, 1].map(() => ({ cnt: new Int32Array(inner * p0.K), sum: new Float64Array(inner * p0.S) }));
+      this.cursor = new Int32Array(inner);
     }
     this.vA = new Float64Array(plan.metrics.length);
     this.vB = new Float64Array(plan.metrics.length);
@@ -647,7 +729,6 @@ export class Resampler {
       const { plan } = this;
       st = {
         weights: new Uint8Array(plan.n),
-        base: new Uint8Array(plan.src === null ? 0 : plan.n),
         margCnt: new Int32Array(this.margSlots * plan.passes[0]!.K),
         margSum: new Float64Array(this.margSlots * plan.passes[0]!.S),
         margReady: false,
@@ -685,17 +766,13 @@ export class Resampler {
     const st = this.set(0);
     const p0 = plan.passes[0]!;
     st.margReady = false;
-    if (plan.src !== null) {
-      fillWeights(seed, r, ones, st.base);
+    if (plan.jointDims !== null) {
+      drawJoint(plan, seed, r, ones, st.weights, this.cursor);
       if (plan.task === 'binary') {
         st.cnt[0]!.fill(0);
         st.sum[0]!.fill(0);
-        binaryJoint(plan, p0, st.base, st.cnt[0]!, st.sum[0]!);
+        binaryJoint(plan, p0, st.weights, st.cnt[0]!, st.sum[0]!);
       } else {
-        const { src } = plan;
-        const w = st.weights;
-        const base = st.base;
-        for (let i = 0; i < plan.n; i++) w[i] = base[src[i]!]!;
         this.restPasses(st, 0);
       }
     } else if (plan.task === 'binary') {
@@ -718,12 +795,11 @@ export class Resampler {
       st.cnt[0]!.fill(0);
       st.sum[0]!.fill(0);
     }
-    if (plan.src !== null) {
+    if (plan.jointDims !== null) {
       a.margReady = false;
       b.margReady = false;
-      drawPoissonWeights(seed, r1, a.base);
-      drawPoissonWeights(seed, r2, b.base);
-      binaryJointPair(plan, plan.passes[0]!, a.base, b.base, a.cnt[0]!, b.cnt[0]!, a.sum[0]!, b.sum[0]!);
+      drawJointPair(plan, seed, r1, r2, a.weights, b.weights, this.cursor);
+      binaryJointPair(plan, plan.passes[0]!, a.weights, b.weights, a.cnt[0]!, b.cnt[0]!, a.sum[0]!, b.sum[0]!);
       return;
     }
     binaryPass0Pair(plan, plan.passes[0]!, seed, r1, r2, a.weights, b.weights, a.cnt[0]!, b.cnt[0]!, a.sum[0]!, b.sum[0]!);
@@ -755,34 +831,45 @@ export class Resampler {
       const L = dims[f]!;
       const inner = size / L;
       const off = this.margOffset[f]!;
-      // Marginal of family f: blocks of `inner` consecutive slots.
+      const last = f + 1 === dims.length;
+      // The partial sum over family f (for the next family) starts as block 0 of the current tensor.
+      const next = last ? null : this.scratch[f & 1]!;
+      const nc = next === null ? curCnt : next.cnt.subarray(0, inner * K);
+      const ns = next === null ? curSum : next.sum.subarray(0, inner * S);
+      if (next !== null) {
+        nc.set(curCnt.subarray(0, inner * K));
+        ns.set(curSum.subarray(0, inner * S));
+      }
+      // Block c (`inner` consecutive slots) adds into slot c of family f's marginal and, from block 1 on, into the
+      // partial sum: each statistic is read once.
       for (let c = 0; c < L; c++) {
         const mcb = (off + c) * K;
         const msb = (off + c) * S;
+        const both = next !== null && c > 0;
         for (let t = 0; t < inner; t++) {
           const s0 = (c * inner + t) * K;
-          for (let j = 0; j < K; j++) mc[mcb + j]! += curCnt[s0 + j]!;
+          const n0 = t * K;
+          if (both) {
+            for (let j = 0; j < K; j++) {
+              const v = curCnt[s0 + j]!;
+              mc[mcb + j]! += v;
+              nc[n0 + j]! += v;
+            }
+          } else {
+            for (let j = 0; j < K; j++) mc[mcb + j]! += curCnt[s0 + j]!;
+          }
           const f0 = (c * inner + t) * S;
-          for (let j = 0; j < S; j++) ms[msb + j]! += curSum[f0 + j]!;
+          const g0 = t * S;
+          for (let j = 0; j < S; j++) {
+            const v = curSum[f0 + j]!;
+            ms[msb + j]! += v;
+            if (both) ns[g0 + j]! += v;
+          }
         }
       }
-      if (f + 1 < dims.length) {
-        // Partial sum over family f for the next family.
-        const next = this.scratch[f & 1]!;
-        const nc = next.cnt.subarray(0, inner * K);
-        const ns = next.sum.subarray(0, inner * S);
-        nc.set(curCnt.subarray(0, inner * K));
-        ns.set(curSum.subarray(0, inner * S));
-        for (let c = 1; c < L; c++) {
-          const cb = c * inner * K;
-          for (let j = 0; j < inner * K; j++) nc[j]! += curCnt[cb + j]!;
-          const sb = c * inner * S;
-          for (let j = 0; j < inner * S; j++) ns[j]! += curSum[sb + j]!;
-        }
-        curCnt = nc;
-        curSum = ns;
-        size = inner;
-      }
+      curCnt = nc;
+      curSum = ns;
+      size = inner;
     }
     // Overall: the sum of the first family's slots (−1 included).
     const ob = (this.margSlots - 1) * K;

@@ -557,11 +557,11 @@ describe('pairedBootstrap joint segmentation of several families', () => {
       const data = make();
       expect(data.groups!.length).toBe(3);
       const jointPlan = prepare(data).plan;
-      expect(jointPlan.src).not.toBeNull();
+      expect(jointPlan.jointDims).not.toBeNull();
       expect(jointPlan.passes.length).toBe(1);
       expect(jointPlan.passes[0]!.slots).toBe(data.groups!.reduce((s, g) => s * (g.labels.length + 1), 1));
       const codedPlan = prepare(data, { forceCoded: true }).plan;
-      expect(codedPlan.src).toBeNull();
+      expect(codedPlan.jointDims).toBeNull();
       expect(codedPlan.passes.length).toBe(3);
       const joint = await pairedBootstrap(data, { resamples: 60, seed: 5, workers: 0 });
       const coded = await pairedBootstrap(data, { resamples: 60, seed: 5, workers: 0, __forceCoded: true });
@@ -593,7 +593,7 @@ describe('pairedBootstrap joint segmentation of several families', () => {
 
   it('gives byte-identical results with workers 0, 1 and 2 on the joint segmentation', async () => {
     for (const data of [withFamilies(binaryData(12_000, 35, { round: true }), 5), withFamilies(regressionData(4000, 36), 6)]) {
-      expect(prepare(data).plan.src).not.toBeNull();
+      expect(prepare(data).plan.jointDims).not.toBeNull();
       const inline = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 0 });
       const one = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 1 });
       const two = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 2 });
@@ -605,7 +605,7 @@ describe('pairedBootstrap joint segmentation of several families', () => {
 
   it('sweeps two resamples together exactly as one at a time on the joint segmentation', () => {
     const { plan } = prepare(withFamilies(binaryData(12_000, 37, { round: true }), 7));
-    expect(plan.src).not.toBeNull();
+    expect(plan.jointDims).not.toBeNull();
     const R = 4;
     const M = plan.metrics.length;
     const together = new Float64Array(plan.units.length * M * R);
@@ -633,7 +633,7 @@ describe('pairedBootstrap joint segmentation of several families', () => {
     })();
     for (const data of [wide, many]) {
       const { plan } = prepare(data);
-      expect(plan.src).toBeNull();
+      expect(plan.jointDims).toBeNull();
       expect(plan.passes.length).toBe(data.groups!.length);
       const r = await pairedBootstrap(data, { resamples: 30, seed: 3, workers: 0 });
       const coded = await pairedBootstrap(data, { resamples: 30, seed: 3, workers: 0, __forceCoded: true });

@@ -104,7 +104,7 @@ const MAX_PASS_STATS = 1 << 25;
 const MAX_JOINT_SLOTS = 4096;
 /**
  * ... and per resample, the finalisation of the joint slots (Resampler.marginals: about 2 × joint slots × statistics
- * per slot sequential additions, ~1.6 ns each) at most this many times the row visits of the coded passes it replaces
+ * per slot sequential additions, ~1.2 ns each) at most this many times the row visits of the coded passes it replaces
  * ((families − 1) × n visits, ~13 ns each for binary with probabilities): so it costs at most about half of them.
  */
 const JOINT_WORK_PER_CODED_ROW = 4;
@@ -402,35 +402,31 @@ export function prepare(data: PairedData, opts: { forceCoded?: boolean } = {}): 
 
   // Row order: rows sorted (stably) by their pass-0 slot, so each slot is a contiguous range.
   let perm: Int32Array | null = null;
-  let src: Int32Array | null = null;
+  let jointRest: Uint16Array | null = null;
   const pass0 = passes[0]!;
   if (joint) {
     // Base order: rows sorted stably by the first family (as without the joint segmentation); the weights are drawn
-    // in that order and row j of the joint order takes draw src[j] (see Plan.src).
+    // in that order and each goes to its row's joint position (see Plan.jointRest).
     const codes0 = groups[0]!.codes;
     const L0 = groups[0]!.labels.length + 1;
+    const inner = jointSlots / L0;
     const baseAt = new Int32Array(L0 + 1);
     for (let i = 0; i < n; i++) baseAt[codes0[i]! + 2]!++;
     for (let s = 0; s < L0; s++) baseAt[s + 1]! += baseAt[s]!;
-    const basePos = new Int32Array(n);
-    for (let i = 0; i < n; i++) basePos[i] = baseAt[codes0[i]! + 1]!++;
     const jc = new Int32Array(n);
     for (let f = 0; f < F; f++) {
       const c = groups[f]!.codes;
       const st = strides[f]!;
       for (let i = 0; i < n; i++) jc[i]! += (c[i]! + 1) * st;
     }
+    jointRest = sharedArray(Uint16Array, n);
+    for (let i = 0; i < n; i++) jointRest[baseAt[codes0[i]! + 1]!++] = jc[i]! % inner;
     const starts = new Int32Array(jointSlots + 1);
     for (let i = 0; i < n; i++) starts[jc[i]! + 1]!++;
     for (let s = 0; s < jointSlots; s++) starts[s + 1]! += starts[s]!;
     pass0.segments = starts.slice();
     perm = new Int32Array(n);
-    src = sharedArray(Int32Array, n);
-    for (let i = 0; i < n; i++) {
-      const j = starts[jc[i]!]!++;
-      perm[j] = i;
-      src[j] = basePos[i]!;
-    }
+    for (let i = 0; i < n; i++) perm[starts[jc[i]!]!++] = i;
   } else if (segmentedFamily) {
     const codes0 = groups[0]!.codes;
     const starts = new Int32Array(pass0.slots + 1);
@@ -581,7 +577,7 @@ export function prepare(data: PairedData, opts: { forceCoded?: boolean } = {}): 
     }
     rows.terms = terms;
   }
-  return { plan: { task, C, n, proba, ovr, bins, metrics, passes, units, rows, src, jointDims: joint ? Int32Array.from(groups, (g) => g.labels.length + 1) : null }, slices, probaFull };
+  return { plan: { task, C, n, proba, ovr, bins, metrics, passes, units, rows, jointRest, jointDims: joint ? Int32Array.from(groups, (g) => g.labels.length + 1) : null }, slices, probaFull };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
