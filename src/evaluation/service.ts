@@ -4,31 +4,29 @@
  * alias or stage moves.
  */
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../access/audit.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { roleAllows, type Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
-import type { ProposedMove } from '../core/promotion.js';
+import type { PromotionGuard } from '../core/promotion.js';
 import type { Database } from '../db/database.js';
 import type { DB, EvaluationRow } from '../db/schema.js';
 import { getVersionByAlias } from '../registry/aliases.js';
 import type { ModelVersion } from '../registry/types.js';
 import { getModelVersion } from '../registry/versions.js';
-import { getRegisteredModel } from '../registry/models.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
-import { createExperiment, getExperimentByName } from '../tracking/experiments.js';
-import { proxiedArtifactPath } from '../tracking/gc.js';
-import { logBatch } from '../tracking/ingest.js';
-import { logInputs } from '../tracking/inputs.js';
-import { createRun, updateRun } from '../tracking/runs.js';
 import { resolveDataset } from './dataset.js';
+import { getPolicy, listPolicies, setPolicy } from './policies.js';
 import { parsePolicy, settingsOnly, type PolicySpec } from './policy.js';
+import { releaseGate } from './promotion.js';
+import { recordRun } from './record.js';
 import type { EvaluationReport } from './report.js';
 import { runEvaluation, type Progress } from './run.js';
-import { renderHtml, renderMarkdown, verdictOf } from './scorecard/index.js';
+import { verdictOf } from './scorecard/index.js';
+
+export type { GatePolicy } from './policies.js';
 
 export interface EvaluationRequest {
   model: string;
@@ -86,16 +84,8 @@ export interface Evaluation {
   report?: EvaluationReport;
 }
 
-export interface GatePolicy {
-  model: string;
-  version: number;
-  spec: PolicySpec;
-  source: string;
-  createdAt: number;
-  createdBy: string;
-}
 
-interface Prepared {
+export interface Prepared {
   challenger: ModelVersion;
   champion: { version: ModelVersion; alias?: string } | null;
   dataset: DatasetVersion;
@@ -105,7 +95,6 @@ interface Prepared {
   warnings: string[];
 }
 
-const EXPERIMENT_PREFIX = 'Evaluations: ';
 
 function toEvaluation(r: EvaluationRow, approvals: Approval[], withReport: boolean): Evaluation {
   const report = r.report ? (JSON.parse(r.report) as EvaluationReport) : null;
@@ -134,7 +123,9 @@ function toEvaluation(r: EvaluationRow, approvals: Approval[], withReport: boole
 export class EvaluationService {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly running = new Map<string, Promise<Evaluation>>();
-  private readonly db: Kysely<DB>;
+  readonly db: Kysely<DB>;
+  /** The release gate the registry consults before an alias or stage moves. */
+  readonly guard: PromotionGuard;
 
   constructor(
     private readonly database: Database,
@@ -143,45 +134,18 @@ export class EvaluationService {
     private readonly workers?: number,
   ) {
     this.db = database.db;
+    this.guard = releaseGate(this);
   }
 
-  // ---- policies ----
+  setPolicy = (actor: Actor, model: string, source: string) => setPolicy(this.db, actor, model, source);
+  getPolicy = (model: string, version?: number) => getPolicy(this.db, model, version);
+  listPolicies = (model: string) => listPolicies(this.db, model);
 
-  /** Stores a new version of a model's gate policy, validated first. */
-  async setPolicy(actor: Actor, model: string, source: string): Promise<GatePolicy> {
-    const spec = parsePolicy(source);
-    const m = await getRegisteredModel(this.db, model);
-    return this.db.transaction().execute(async (trx) => {
-      const last = await trx.selectFrom('gate_policies').select((eb) => eb.fn.max('version').as('v')).where('model_name', '=', m.name).executeTakeFirst();
-      const version = Number(last?.v ?? 0) + 1;
-      const row = { model_name: m.name, version, spec: JSON.stringify(spec), source, created_at: nowMs(), created_by: actor.name };
-      await trx.insertInto('gate_policies').values(row).execute();
-      await recordAudit(trx, actor, { action: 'gate_policy.set', targetType: 'registered_model', targetId: m.name, after: { version, spec } });
-      return { model: m.name, version, spec, source, createdAt: row.created_at, createdBy: actor.name };
-    });
-  }
-
-  /** The newest policy of a model (or a given version); null when it has none. */
-  async getPolicy(model: string, version?: number): Promise<GatePolicy | null> {
-    let q = this.db.selectFrom('gate_policies').selectAll().where('model_name', '=', model);
-    q = version === undefined ? q.orderBy('version', 'desc') : q.where('version', '=', version);
-    const r = await q.executeTakeFirst();
-    if (!r) {
-      if (version !== undefined) throw notFound(`Model "${model}" has no gate policy version ${version}.`);
-      return null;
-    }
-    return { model: r.model_name, version: Number(r.version), spec: JSON.parse(r.spec) as PolicySpec, source: r.source, createdAt: Number(r.created_at), createdBy: r.created_by };
-  }
-
-  async listPolicies(model: string): Promise<GatePolicy[]> {
-    const rows = await this.db.selectFrom('gate_policies').selectAll().where('model_name', '=', model).orderBy('version', 'desc').execute();
-    return rows.map((r) => ({ model: r.model_name, version: Number(r.version), spec: JSON.parse(r.spec) as PolicySpec, source: r.source, createdAt: Number(r.created_at), createdBy: r.created_by }));
-  }
 
   // ---- evaluations ----
 
   /** Validates a request and resolves everything it names; throws before anything is recorded. */
-  private async prepare(req: EvaluationRequest): Promise<Prepared> {
+  async prepare(req: EvaluationRequest): Promise<Prepared> {
     const challenger = await getModelVersion(this.db, req.model, req.version);
     let settings: PolicySpec;
     let policyVersion: number | null = null;
@@ -190,7 +154,7 @@ export class EvaluationService {
       settings = parsePolicy(req.policy, 'policy');
       hasPolicy = true;
     } else {
-      const stored = await this.getPolicy(challenger.name);
+      const stored = await getPolicy(this.db, challenger.name);
       settings = stored ? stored.spec : settingsOnly();
       policyVersion = stored?.version ?? null;
       hasPolicy = stored !== null;
@@ -310,7 +274,7 @@ export class EvaluationService {
       });
       report.warnings.unshift(...p.warnings);
       onProgress({ phase: 'writing scorecard', done: 0, total: 1 });
-      const runId = await this.recordRun(actor, report, p);
+      const runId = await recordRun(this.database, this.store, actor, { report, dataset: p.dataset, settings: p.settings, policyVersion: p.policyVersion, gate: p.gate });
       await this.db
         .updateTable('evaluations')
         .set({ status: 'completed', progress: null, report: JSON.stringify(report), run_id: runId, gate_passed: report.gate ? (report.gate.passed ? 1 : 0) : null, finished_at: nowMs() })
@@ -321,67 +285,6 @@ export class EvaluationService {
       // A failed evaluation records no gate result, so nothing can mistake it for a pass.
       await this.db.updateTable('evaluations').set({ status: 'failed', progress: null, error: JSON.stringify(e), gate_passed: null, finished_at: nowMs() }).where('id', '=', id).execute();
     }
-  }
-
-  /** The evaluation as a tracking run: params, metrics MLflow clients can read, the dataset input, the scorecard. */
-  private async recordRun(actor: Actor, report: EvaluationReport, p: Prepared): Promise<string> {
-    const name = `${EXPERIMENT_PREFIX}${report.model.name}`;
-    let experimentId: string;
-    try {
-      experimentId = (await getExperimentByName(this.db, name)).experimentId;
-    } catch (err) {
-      if (!(err instanceof SlipwayError && err.code === 'NOT_FOUND')) throw err;
-      experimentId = await createExperiment(this.db, actor, { name }).catch(async (e: unknown) => {
-        if (e instanceof SlipwayError && e.code === 'ALREADY_EXISTS') return (await getExperimentByName(this.db, name)).experimentId;
-        throw e;
-      });
-    }
-    const run = await createRun(this.db, actor, {
-      experimentId,
-      runName: `${report.model.name} v${report.model.version} on ${report.dataset.name} v${report.dataset.version}`,
-      tags: [
-        { key: 'slipway.evaluation_id', value: report.id },
-        { key: 'slipway.model', value: `${report.model.name}/${report.model.version}` },
-        { key: 'mlflow.note.content', value: verdictOf(report).headline },
-      ],
-    });
-    const runId = run.info.runId;
-    const t = Date.now();
-    const metrics = Object.entries(report.metrics)
-      .filter(([, v]) => Number.isFinite(v))
-      .map(([key, value]) => ({ key, value, timestamp: t, step: 0 }));
-    for (const d of report.comparison?.metrics ?? []) if (Number.isFinite(d.delta)) metrics.push({ key: `delta_${d.metric}`, value: d.delta, timestamp: t, step: 0 });
-    if (report.gate) metrics.push({ key: 'gate_passed', value: report.gate.passed ? 1 : 0, timestamp: t, step: 0 });
-    if (report.latency) metrics.push({ key: 'latency_p99_ms', value: report.latency.p99Ms, timestamp: t, step: 0 }, { key: 'latency_p50_ms', value: report.latency.p50Ms, timestamp: t, step: 0 });
-    const params = [
-      ['model', report.model.name],
-      ['model_version', String(report.model.version)],
-      ['dataset', `${report.dataset.name}@${report.dataset.digest}`],
-      ['task', report.task],
-      ['label', report.labelColumn],
-      ['champion', report.comparison ? `${report.comparison.champion.name}/${report.comparison.champion.version}` : 'none'],
-      ['resamples', String(p.settings.resamples)],
-      ['seed', String(p.settings.seed)],
-      ['policy_version', p.policyVersion === null ? (p.gate ? 'ad hoc' : 'none') : String(p.policyVersion)],
-    ].map(([key, value]) => ({ key: key!, value: value! }));
-    for (let i = 0; i < metrics.length; i += 1000) await logBatch(this.database, actor, runId, { metrics: metrics.slice(i, i + 1000), ...(i === 0 ? { params } : {}) });
-    await logInputs(this.db, actor, runId, {
-      datasets: [
-        {
-          dataset: { name: p.dataset.name, digest: p.dataset.digest, sourceType: p.dataset.sourceType, source: p.dataset.source },
-          tags: [{ key: 'mlflow.data.context', value: 'eval' }],
-        },
-      ],
-    });
-    const root = proxiedArtifactPath(run.info.artifactUri);
-    if (root !== null) {
-      const put = (file: string, text: string) => this.store.put(`${root}/scorecard/${file}`, Readable.from([Buffer.from(text, 'utf8')]));
-      await put('scorecard.json', JSON.stringify(report, null, 2));
-      await put('scorecard.md', renderMarkdown(report));
-      await put('scorecard.html', renderHtml(report));
-    }
-    await updateRun(this.db, actor, runId, { status: 'FINISHED', endTime: Date.now() });
-    return runId;
   }
 
   private async approvalsOf(ids: string[]): Promise<Map<string, Approval[]>> {
@@ -423,68 +326,6 @@ export class EvaluationService {
       await recordAudit(trx, actor, { action: 'evaluation.approve', targetType: 'evaluation', targetId: id, after: { note, model: e.model, version: e.version } });
     });
     return this.get(id);
-  }
-
-  /**
-   * The release gate: lets a move of a protected alias (or stage) through only when the version passed the model's
-   * policy on the policy's dataset against the current champion — reusing such an evaluation, or running one now —
-   * and, if the policy asks, a reviewer other than the promoter signed it off. An admin may override with a reason.
-   */
-  readonly guard = async (move: ProposedMove): Promise<void> => {
-    const policy = await this.getPolicy(move.model);
-    const protects = (key: string) => policy?.spec.protect.some((p) => (move.kind === 'alias' ? p === key : p.toLowerCase() === key.toLowerCase())) ?? false;
-    if (!policy || !protects(move.key)) {
-      if (move.override) throw invalid(`Nothing to override: ${move.kind} "${move.key}" of ${move.model} is not protected by a gate policy.`);
-      return;
-    }
-    const target = `${move.model} v${move.version} to ${move.kind === 'alias' ? `@${move.key}` : `stage ${move.key}`}`;
-    if (move.override) {
-      if (move.actor.role !== 'admin') throw new SlipwayError('PERMISSION_DENIED', `Only an admin can override the release gate; ${move.actor.name} is ${move.actor.role}.`);
-      const reason = move.override.reason.trim();
-      if (reason.length < 10) throw invalid('An override needs a written reason of at least 10 characters, e.g. --reason "hotfix for incident 123, eval rerun tomorrow".');
-      await this.db.transaction().execute((trx) =>
-        recordAudit(trx, move.actor, { action: 'gate.override', targetType: 'model_version', targetId: `${move.model}/${move.version}`, after: { move: move.kind, key: move.key, reason, policyVersion: policy.version } }),
-      );
-      return;
-    }
-    const evaluation = await this.gateEvaluation(move, policy);
-    const failed = evaluation.report?.gate?.rules.filter((r) => !r.passed) ?? [];
-    if (evaluation.status === 'failed') {
-      throw new SlipwayError('INVALID_STATE', `Promotion of ${target} refused: its gate evaluation ${evaluation.id} failed: ${evaluation.error?.message}`, { evaluationId: evaluation.id });
-    }
-    if (!evaluation.gatePassed) {
-      throw new SlipwayError(
-        'INVALID_STATE',
-        `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id}): ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')} An admin may still promote it: slipway models promote ${move.model} ${move.version} --alias ${move.kind === 'alias' ? move.key : policy.spec.protect[0]} --override --reason "...".`,
-        { evaluationId: evaluation.id, gate: evaluation.report?.gate },
-      );
-    }
-    if (policy.spec.signoff && !evaluation.approvals.some((a) => a.approver !== move.actor.name)) {
-      throw new SlipwayError(
-        'INVALID_STATE',
-        `Promotion of ${target} passed its release checks but needs a sign-off: a reviewer other than ${move.actor.name} must approve evaluation ${evaluation.id} (slipway eval approve ${evaluation.id}).`,
-        { evaluationId: evaluation.id, gate: evaluation.report?.gate },
-      );
-    }
-  };
-
-  /** The newest completed evaluation that still answers the gate's question, or a new one. */
-  private async gateEvaluation(move: ProposedMove, policy: GatePolicy): Promise<Evaluation> {
-    const p = await this.prepare({ model: move.model, version: move.version });
-    const reusable = await this.db
-      .selectFrom('evaluations')
-      .select('id')
-      .where('model_name', '=', move.model)
-      .where('model_version', '=', move.version)
-      .where('policy_version', '=', policy.version)
-      .where('dataset_digest', '=', p.dataset.digest)
-      .where('status', '=', 'completed')
-      .where('gate_passed', 'is not', null)
-      .where((eb) => (p.champion ? eb('champion_version', '=', p.champion.version.version) : eb('champion_version', 'is', null)))
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
-    if (reusable) return this.get(reusable.id);
-    return this.wait((await this.start(move.actor, { model: move.model, version: move.version })).id);
   }
 
   /** Marks evaluations left running by a stopped server as failed. */
