@@ -13,7 +13,7 @@ import type { ModelVersion } from '../registry/types.js';
 import { sliceFrame, type Frame } from '../runtimes/frame.js';
 import { openHttpRuntime } from '../runtimes/http.js';
 import { openOnnxRuntime, signatureColumns } from '../runtimes/onnx/runtime.js';
-import type { ModelRuntime, Predictions } from '../runtimes/types.js';
+import type { ModelRuntime, Predictions, RuntimeInput } from '../runtimes/types.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import { computeEvaluation, type Outputs } from './compute.js';
 import { loadFrame } from './dataset.js';
@@ -56,12 +56,13 @@ interface Scored {
  * does not say what its classes are: they come from the version's `slipway.classes` tag, else from the labels
  * (`labelClasses`, null for a regression), so every batch numbers them the same way.
  */
-async function openRuntime(db: Kysely<DB>, store: ArtifactStore, v: ModelVersion, labelClasses: string[] | null): Promise<ModelRuntime> {
+async function openRuntime(db: Kysely<DB>, store: ArtifactStore, v: ModelVersion, labelClasses: string[] | null, features: RuntimeInput[]): Promise<ModelRuntime> {
   if (/^https?:\/\//.test(v.source)) {
-    const inputs = signatureColumns(v.signature)?.map((name) => ({ name, type: 'number' as const }));
+    // A signature names the columns to send; without one, every column but the label and the slicing ones.
+    const inputs = signatureColumns(v.signature)?.map((name) => ({ name, type: 'number' as const })) ?? features;
     const classesTag = v.tags.find((t) => t.key === 'slipway.classes')?.value;
     const classes = classesTag ? classesTag.split(',').map((s) => s.trim()) : labelClasses;
-    return openHttpRuntime(v.source, { ...(inputs ? { inputs } : {}), ...(classes ? { classes } : {}) });
+    return openHttpRuntime(v.source, { inputs, ...(classes ? { classes } : {}) });
   }
   const path = await findModelFile(db, store, v.source, '.onnx');
   if (!path) {
@@ -235,12 +236,14 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
   for (const f of slices) if (f.kind === 'named' && !f.codes.some((c) => c >= 0)) warnings.push(`Slice "${f.family}" (${f.filters?.[0]}) matches no rows.`);
   const sensitiveColumns = [...new Set([...settings.sensitive, ...settings.rules.flatMap((r) => (r.kind === 'fairness' ? [r.column] : []))])];
 
+  const notFeatures = new Set([label, ...sensitiveColumns, ...settings.ignoreColumns, ...slices.flatMap((f) => f.columns)]);
+  const features: RuntimeInput[] = [...frame.columns].filter(([name]) => !notFeatures.has(name)).map(([name, c]) => ({ name, type: c.kind }));
   const runtimes: ModelRuntime[] = [];
   try {
     let challengerRuntime: ModelRuntime | null = null;
     if (!settings.predictionColumn) {
       const guess = settings.task ?? inferTask(frame, label, settings);
-      challengerRuntime = await openRuntime(db, store, input.challenger, guess === 'regression' ? null : labelClasses(frame, label));
+      challengerRuntime = await openRuntime(db, store, input.challenger, guess === 'regression' ? null : labelClasses(frame, label), features);
       runtimes.push(challengerRuntime);
       checkExtraColumns(frame, challengerRuntime, settings, label, slices, sensitiveColumns);
     }
@@ -293,7 +296,7 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
     let championRef: ModelRef | undefined;
     if (input.champion) {
       const v = input.champion.version;
-      const rt = settings.predictionColumn ? null : await openRuntime(db, store, v, task === 'regression' ? null : classes);
+      const rt = settings.predictionColumn ? null : await openRuntime(db, store, v, task === 'regression' ? null : classes, features);
       if (!rt) throw invalid('A champion can only be compared when both models can be run; with prediction_column there is nothing to run the champion on.');
       runtimes.push(rt);
       const scored = await score(rt, frame, `champion (${v.name} v${v.version})`, false, (d) => progress('scoring champion', d, frame.rows), input.signal);
