@@ -40,6 +40,11 @@ const ENDPOINTS: { method: string; path: string; fields: string[] }[] = [
   { method: 'POST', path: '/api/v1/runs/search', fields: ['experimentIds', 'filter', 'orderBy', 'view', 'maxResults', 'pageToken'] },
   { method: 'POST', path: '/api/v1/tokens', fields: ['name', 'role', 'expiresAt'] },
   { method: 'GET', path: '/api/v1/audit', fields: ['actor', 'action', 'limit', 'beforeId', 'since'] },
+  {
+    method: 'POST',
+    path: '/api/v1/evaluations',
+    fields: ['model', 'version', 'dataset', 'against', 'againstVersion', 'policy', 'label', 'task', 'predictionColumn', 'sliceColumns', 'namedSlices', 'sensitive', 'resamples', 'seed', 'confidence'],
+  },
 ];
 /** Endpoints with an id in the path: the id is generated too. */
 const PATH_ENDPOINTS = [
@@ -51,6 +56,10 @@ const PATH_ENDPOINTS = [
   { method: 'PATCH', path: (id: string) => `/api/2.0/mlflow/logged-models/${id}` },
   { method: 'GET', path: (id: string) => `/api/2.0/mlflow-artifacts/artifacts/${id}` },
   { method: 'PUT', path: (id: string) => `/api/2.0/mlflow-artifacts/artifacts/${id}` },
+  { method: 'GET', path: (id: string) => `/api/v1/evaluations/${id}` },
+  { method: 'POST', path: (id: string) => `/api/v1/evaluations/${id}/approve` },
+  { method: 'PUT', path: (id: string) => `/api/v1/models/${id}/policy` },
+  { method: 'PUT', path: (id: string) => `/api/v1/models/${id}/aliases/production` },
 ];
 
 const scalar = fc.oneof(

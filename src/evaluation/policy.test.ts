@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SlipwayError } from '../core/errors.js';
 import { describeRule, parsePolicy } from './policy.js';
@@ -70,5 +71,23 @@ rules:
     fails('slices: { quantiles: { age: 1 } }\n', /whole number of bins from 2 to 100/);
     fails('score_column: p\n', /`score_column` needs `prediction_column`/);
     fails('protect: [a]\nprotect: [b]\n', /not valid YAML: Map keys must be unique/);
+  });
+});
+
+describe('gate policies from arbitrary text', () => {
+  it('either parse or fail with a coded INVALID_ARGUMENT naming a line, never anything else', () => {
+    const yamlish = fc.array(fc.constantFrom('protect:', ' [production]', '\n', 'rules:', '  - ', 'min:', ' { metric: f1, value: 0.5 }', 'max: ', '{', '}', '[', ']', ':', ' ', 'slices:', '  named: {a: "x <"}', 'resamples: 1e9', '- ', '&a', '*a', '!!binary', "'", '"'), { maxLength: 30 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), yamlish), (text) => {
+        try {
+          parsePolicy(text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(SlipwayError);
+          expect((e as SlipwayError).code).toBe('INVALID_ARGUMENT');
+          expect((e as Error).message).toMatch(/line \d+|policy:/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
