@@ -4,9 +4,8 @@ import { brierScore, logLoss } from '../metrics/probabilistic.js';
 import { averagePrecision, rocAuc, rocAucOvr } from '../metrics/ranking.js';
 import { regressionMetrics } from '../metrics/regression.js';
 import { mulberry32 } from '../random.js';
-import { pairedBootstrap, QUANTILES, quantileSorted, runningWorkers, type DeltaDistribution, type PairedBootstrapResult, type PairedData } from './paired.js';
-import { Resampler } from './kernel.js';
-import { prepare } from './paired.js';
+import { pairedBootstrap, prepare, QUANTILES, quantileSorted, runningWorkers, type DeltaDistribution, type PairedBootstrapResult, type PairedData } from './paired.js';
+import { Resampler, type Plan } from './kernel.js';
 import { drawPoissonWeights, poisson1FromUniform, POISSON1_THRESHOLDS } from './poisson.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -92,6 +91,34 @@ function bytesEqual(a: PairedBootstrapResult, b: PairedBootstrapResult): boolean
   return Buffer.from(x.buffer).equals(Buffer.from(y.buffer));
 }
 
+/** The same bootstrap inline, on one worker and on two (onProgress given to the two-worker run only). */
+async function withWorkers012(
+  data: PairedData,
+  opts: { resamples: number; seed: number },
+  onProgress?: (done: number, total: number) => void,
+): Promise<[PairedBootstrapResult, PairedBootstrapResult, PairedBootstrapResult]> {
+  const inline = await pairedBootstrap(data, { ...opts, workers: 0 });
+  const one = await pairedBootstrap(data, { ...opts, workers: 1 });
+  const two = await pairedBootstrap(data, { ...opts, workers: 2, onProgress });
+  return [inline, one, two];
+}
+
+/** Resamples 1 and 2 swept together (run with r2) give exactly the deltas of running them one at a time. */
+function expectPairSweepAsAlone(plan: Plan): void {
+  const R = 4;
+  const M = plan.metrics.length;
+  const together = new Float64Array(plan.units.length * M * R);
+  const alone = new Float64Array(plan.units.length * M * R);
+  const a = new Resampler(plan);
+  expect(a.pairs).toBe(true);
+  a.run(99, 1, R, together, 2);
+  const b = new Resampler(plan);
+  b.run(99, 2, R, alone);
+  b.run(99, 1, R, alone);
+  expect(Buffer.from(together.buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+  expect(together.some((v) => v !== 0)).toBe(true);
+}
+
 const metric = (ds: DeltaDistribution[], name: string) => ds.find((d) => d.metric === name)!;
 const Q025 = QUANTILES.indexOf(0.025);
 const Q975 = QUANTILES.indexOf(0.975);
@@ -154,9 +181,7 @@ describe('pairedBootstrap', () => {
     const datasets = [binaryData(4000, 2), multiclassData(3000, 3, 4), regressionData(3000, 4)];
     for (const data of datasets) {
       const progress: number[] = [];
-      const inline = await pairedBootstrap(data, { resamples: 150, seed: 9, workers: 0 });
-      const one = await pairedBootstrap(data, { resamples: 150, seed: 9, workers: 1 });
-      const two = await pairedBootstrap(data, { resamples: 150, seed: 9, workers: 2, onProgress: (d, t) => progress.push(d, t) });
+      const [inline, one, two] = await withWorkers012(data, { resamples: 150, seed: 9 }, (d, t) => progress.push(d, t));
       expect(bytesEqual(inline, one)).toBe(true);
       expect(bytesEqual(inline, two)).toBe(true);
       expect(progress.at(-2)).toBe(150);
@@ -167,18 +192,7 @@ describe('pairedBootstrap', () => {
 
   it('computes two resamples swept together exactly as one at a time', () => {
     const { plan } = prepare(binaryData(3000, 21));
-    const R = 4;
-    const M = plan.metrics.length;
-    const together = new Float64Array(plan.units.length * M * R);
-    const alone = new Float64Array(plan.units.length * M * R);
-    const a = new Resampler(plan);
-    expect(a.pairs).toBe(true);
-    a.run(99, 1, R, together, 2);
-    const b = new Resampler(plan);
-    b.run(99, 2, R, alone);
-    b.run(99, 1, R, alone);
-    expect(Buffer.from(together.buffer).equals(Buffer.from(alone.buffer))).toBe(true);
-    expect(together.some((v) => v !== 0)).toBe(true);
+    expectPairSweepAsAlone(plan);
   });
 
   it('gives exactly zero deltas when both models are the same', async () => {
@@ -594,9 +608,7 @@ describe('pairedBootstrap joint segmentation of several families', () => {
   it('gives byte-identical results with workers 0, 1 and 2 on the joint segmentation', async () => {
     for (const data of [withFamilies(binaryData(12_000, 35, { round: true }), 5), withFamilies(regressionData(4000, 36), 6)]) {
       expect(prepare(data).plan.jointDims).not.toBeNull();
-      const inline = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 0 });
-      const one = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 1 });
-      const two = await pairedBootstrap(data, { resamples: 41, seed: 8, workers: 2 });
+      const [inline, one, two] = await withWorkers012(data, { resamples: 41, seed: 8 });
       expect(bytesEqual(inline, one)).toBe(true);
       expect(bytesEqual(inline, two)).toBe(true);
     }
@@ -606,18 +618,7 @@ describe('pairedBootstrap joint segmentation of several families', () => {
   it('sweeps two resamples together exactly as one at a time on the joint segmentation', () => {
     const { plan } = prepare(withFamilies(binaryData(12_000, 37, { round: true }), 7));
     expect(plan.jointDims).not.toBeNull();
-    const R = 4;
-    const M = plan.metrics.length;
-    const together = new Float64Array(plan.units.length * M * R);
-    const alone = new Float64Array(plan.units.length * M * R);
-    const a = new Resampler(plan);
-    expect(a.pairs).toBe(true);
-    a.run(99, 1, R, together, 2);
-    const b = new Resampler(plan);
-    b.run(99, 2, R, alone);
-    b.run(99, 1, R, alone);
-    expect(Buffer.from(together.buffer).equals(Buffer.from(alone.buffer))).toBe(true);
-    expect(together.some((v) => v !== 0)).toBe(true);
+    expectPairSweepAsAlone(plan);
   });
 
   it('falls back to coded passes over the budget and still computes the slices right', async () => {

@@ -86,6 +86,11 @@ export function resampleState(seed: number, r: number): Int32Array {
 /**
  * Fills `w` with the Poisson(1) weights of resample `r` (row i gets the i-th draw of the resample's stream).
  * Returns the total weight.
+ *
+ * The xoshiro128** step and the table inversion below are repeated, written out, in every loop that draws weights
+ * (binary.ts pass 0, weights.ts joint draws), on purpose: the generator state stays in four local integers, which
+ * V8 keeps in registers only when the step is not a call (or a closure) in the row loop, and those loops draw the
+ * same stream as this function. They also copy the imported table and helpers into locals before the loop.
  */
 export function drawPoissonWeights(seed: number, r: number, w: Uint8Array): number {
   const st = resampleState(seed, r);
