@@ -8,6 +8,7 @@ import * as m0001 from './migrations/0001_tracking.js';
 import * as m0002 from './migrations/0002_registry.js';
 import * as m0003 from './migrations/0003_dataset_versions.js';
 import * as m0004 from './migrations/0004_evaluations.js';
+import * as m0005 from './migrations/0005_serving.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -29,6 +30,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0002_registry': { up: (db) => m0002.up(db, dialect) },
   '0003_dataset_versions': { up: (db) => m0003.up(db, dialect) },
   '0004_evaluations': { up: (db) => m0004.up(db, dialect) },
+  '0005_serving': { up: (db) => m0005.up(db, dialect) },
 });
 
 /** Parses `sqlite:path`, `sqlite:///abs/path`, a bare file path, or `postgres(ql)://...`. */

@@ -29,6 +29,9 @@ export interface DB {
   gate_policies: GatePolicyRow;
   evaluations: EvaluationRow;
   evaluation_approvals: { evaluation_id: string; approver: string; note: string; at: number };
+  deployments: DeploymentRow;
+  deployment_revisions: DeploymentRevisionRow;
+  predictions: PredictionRow;
 }
 
 export interface KeyValueRow {
@@ -222,4 +225,46 @@ export interface EvaluationRow {
   created_at: number;
   finished_at: number | null;
   created_by: string;
+}
+
+export interface DeploymentRow {
+  name: string;
+  model_name: string;
+  revision: number;
+  /** JSON text: the deployment state. */
+  spec: string;
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+  deleted_at: number | null;
+}
+
+export interface DeploymentRevisionRow {
+  name: string;
+  revision: number;
+  spec: string;
+  /** create, update, promote, rollback, restore, ... */
+  action: string;
+  reason: string | null;
+  actor: string;
+  at: number;
+}
+
+export interface PredictionRow {
+  id: string;
+  deployment: string;
+  model_version: number;
+  role: 'stable' | 'candidate' | 'shadow';
+  at: number;
+  latency_ms: number;
+  /** HTTP-like status: 200 answered, 4xx/5xx failed. */
+  status: number;
+  /** JSON text, null when not sampled. */
+  inputs: string | null;
+  outputs: string | null;
+  error: string | null;
+  request_key: string | null;
+  /** JSON text: the ground truth attached later through the feedback API. */
+  label: string | null;
+  label_at: number | null;
 }
