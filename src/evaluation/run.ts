@@ -8,11 +8,9 @@ import type { Kysely } from 'kysely';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { invalid, invalidState, SlipwayError } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
-import { findModelFile } from '../registry/artifact-facts.js';
+import { openVersionRuntime } from '../registry/runtime.js';
 import type { ModelVersion } from '../registry/types.js';
 import { sliceFrame, type Frame } from '../runtimes/frame.js';
-import { openHttpRuntime } from '../runtimes/http.js';
-import { openOnnxRuntime, signatureColumns } from '../runtimes/onnx/runtime.js';
 import type { ModelRuntime, Predictions, RuntimeInput } from '../runtimes/types.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import { computeEvaluation, type Outputs } from './compute.js';
@@ -49,31 +47,6 @@ interface Scored {
   predictions: Predictions;
   rowsPerSecond: number;
   latency?: { samples: number; p50Ms: number; p99Ms: number };
-}
-
-/**
- * Opens the runtime a version needs: ONNX from this server's store, or a model server over HTTP. A model server
- * does not say what its classes are: they come from the version's `slipway.classes` tag, else from the labels
- * (`labelClasses`, null for a regression), so every batch numbers them the same way.
- */
-async function openRuntime(db: Kysely<DB>, store: ArtifactStore, v: ModelVersion, labelClasses: string[] | null, features: RuntimeInput[]): Promise<ModelRuntime> {
-  if (/^https?:\/\//.test(v.source)) {
-    // A signature names the columns to send; without one, every column but the label and the slicing ones.
-    const inputs = signatureColumns(v.signature)?.map((name) => ({ name, type: 'number' as const })) ?? features;
-    const classesTag = v.tags.find((t) => t.key === 'slipway.classes')?.value;
-    const classes = classesTag ? classesTag.split(',').map((s) => s.trim()) : labelClasses;
-    return openHttpRuntime(v.source, { inputs, ...(classes ? { classes } : {}) });
-  }
-  const path = await findModelFile(db, store, v.source, '.onnx');
-  if (!path) {
-    throw invalid(
-      `${v.name} v${v.version} cannot be run here: its source ${v.source} holds no .onnx file in this server's artifact store, and it is not an http(s) model server. Evaluate a prediction column of the dataset instead (prediction_column).`,
-    );
-  }
-  const { stream } = await store.get(path);
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  return openOnnxRuntime(new Uint8Array(Buffer.concat(chunks)), { signature: v.signature });
 }
 
 /** Concatenates batch predictions. */
@@ -243,7 +216,7 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
     let challengerRuntime: ModelRuntime | null = null;
     if (!settings.predictionColumn) {
       const guess = settings.task ?? inferTask(frame, label, settings);
-      challengerRuntime = await openRuntime(db, store, input.challenger, guess === 'regression' ? null : labelClasses(frame, label), features);
+      challengerRuntime = await openVersionRuntime(db, store, input.challenger, { classes: guess === 'regression' ? null : labelClasses(frame, label), features, purpose: 'evaluate' });
       runtimes.push(challengerRuntime);
       checkExtraColumns(frame, challengerRuntime, settings, label, slices, sensitiveColumns);
     }
@@ -296,7 +269,7 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
     let championRef: ModelRef | undefined;
     if (input.champion) {
       const v = input.champion.version;
-      const rt = settings.predictionColumn ? null : await openRuntime(db, store, v, task === 'regression' ? null : classes, features);
+      const rt = settings.predictionColumn ? null : await openVersionRuntime(db, store, v, { classes: task === 'regression' ? null : classes, features, purpose: 'evaluate' });
       if (!rt) throw invalid('A champion can only be compared when both models can be run; with prediction_column there is nothing to run the champion on.');
       runtimes.push(rt);
       const scored = await score(rt, frame, `champion (${v.name} v${v.version})`, false, (d) => progress('scoring champion', d, frame.rows), input.signal);

@@ -1,0 +1,304 @@
+/**
+ * Deployments: a named endpoint serving a registered model through an alias (or a pinned version), with a traffic
+ * policy. Every change writes a new revision (the whole state, so any revision can be restored) and an audit entry,
+ * in one transaction; a change based on a stale revision is refused, so two writers cannot lose each other's work.
+ */
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../access/audit.js';
+import type { Actor } from '../core/actor.js';
+import { nowMs } from '../core/clock.js';
+import { alreadyExists, invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
+import type { DB, DeploymentRow } from '../db/schema.js';
+import { getVersionByAlias } from '../registry/aliases.js';
+import { getModelVersion } from '../registry/versions.js';
+
+export type TrafficMode = 'stable' | 'canary' | 'shadow' | 'ab';
+
+export interface CanaryStep {
+  /** Share of requests the candidate answers during this step, 0 < weight ≤ 1. */
+  weight: number;
+  durationSeconds: number;
+}
+
+/** Limits the automated analysis holds the candidate to after each canary step. */
+export interface AnalysisThresholds {
+  /** Largest error rate allowed above the stable version's, e.g. 0.01 = one point. */
+  maxErrorRateIncrease: number;
+  /** Largest p99 latency allowed, as a multiple of the stable version's. */
+  maxLatencyRatio: number;
+  /** Largest shift of the prediction distribution versus stable (two-sample Kolmogorov-Smirnov statistic). */
+  maxPredictionShift: number;
+  /** Fewest candidate requests in a step before it can be judged. */
+  minRequests: number;
+}
+
+export const DEFAULT_STEPS: CanaryStep[] = [
+  { weight: 0.05, durationSeconds: 60 },
+  { weight: 0.25, durationSeconds: 120 },
+  { weight: 0.5, durationSeconds: 120 },
+];
+export const DEFAULT_THRESHOLDS: AnalysisThresholds = { maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxPredictionShift: 0.2, minRequests: 50 };
+
+export interface DeploymentState {
+  name: string;
+  model: string;
+  /** The alias the deployment follows; null when pinned to `stable`. */
+  alias: string | null;
+  /** The version answering requests (all of them, outside a rollout). */
+  stable: number;
+  /** The version being rolled out, mirrored or tested; null outside a rollout. */
+  candidate: number | null;
+  mode: TrafficMode;
+  /** Candidate share of traffic (canary, A/B) or of mirrored requests (shadow). */
+  weight: number;
+  canary: { steps: CanaryStep[]; step: number; stepStartedAt: number; thresholds: AnalysisThresholds };
+  /** A/B: the request header whose value assigns a caller to a variant, always the same one. */
+  stickyHeader: string;
+  /** Share of predictions whose inputs and outputs are logged (every prediction gets a log row and an id). */
+  samplingRate: number;
+  /** What the last change was, and why. */
+  lastAction: string;
+  lastReason: string | null;
+}
+
+export interface Deployment extends DeploymentState {
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+  createdBy: string;
+}
+
+export interface Revision {
+  revision: number;
+  action: string;
+  reason: string | null;
+  actor: string;
+  at: number;
+  state: DeploymentState;
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function toDeployment(r: DeploymentRow): Deployment {
+  return { ...(JSON.parse(r.spec) as DeploymentState), revision: Number(r.revision), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at), createdBy: r.created_by };
+}
+
+function checkWeight(w: number, what: string): number {
+  if (!(w >= 0 && w <= 1)) throw invalid(`${what} must be a share between 0 and 1, got ${w}.`, { field: what });
+  return w;
+}
+
+function checkSteps(steps: CanaryStep[]): CanaryStep[] {
+  if (steps.length === 0 || steps.length > 20) throw invalid('A canary needs 1 to 20 steps.', { field: 'steps' });
+  steps.forEach((s, i) => {
+    if (!(s.weight > 0 && s.weight <= 1)) throw invalid(`steps[${i}].weight must be in (0, 1], got ${s.weight}.`, { field: `steps[${i}].weight` });
+    if (!(Number.isFinite(s.durationSeconds) && s.durationSeconds >= 0 && s.durationSeconds <= 7 * 86400)) {
+      throw invalid(`steps[${i}].durationSeconds must be 0 to 604800, got ${s.durationSeconds}.`, { field: `steps[${i}].durationSeconds` });
+    }
+    if (i > 0 && s.weight < steps[i - 1]!.weight) throw invalid(`steps[${i}].weight goes down (${s.weight} after ${steps[i - 1]!.weight}); canary weights only grow.`, { field: `steps[${i}].weight` });
+  });
+  return steps;
+}
+
+export async function getDeployment(db: Kysely<DB>, name: string): Promise<Deployment> {
+  const row = await db.selectFrom('deployments').selectAll().where('name', '=', name).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!row) throw notFound(`No deployment named "${name}". \`slipway deploy list\` shows the deployments.`);
+  return toDeployment(row);
+}
+
+export async function listDeployments(db: Kysely<DB>): Promise<Deployment[]> {
+  return (await db.selectFrom('deployments').selectAll().where('deleted_at', 'is', null).orderBy('name').execute()).map(toDeployment);
+}
+
+/** Name and revision of every live deployment: what a gateway replica polls to see changes. */
+export async function deploymentRevisions(db: Kysely<DB>): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('deployments').select(['name', 'revision']).where('deleted_at', 'is', null).execute();
+  return new Map(rows.map((r) => [r.name, Number(r.revision)]));
+}
+
+export interface CreateDeploymentInput {
+  name: string;
+  model: string;
+  /** Follow this alias (default `production`) … */
+  alias?: string;
+  /** … or serve this version, pinned. */
+  version?: number;
+  samplingRate?: number;
+  steps?: CanaryStep[];
+  thresholds?: Partial<AnalysisThresholds>;
+  stickyHeader?: string;
+}
+
+export async function createDeployment(db: Kysely<DB>, actor: Actor, input: CreateDeploymentInput): Promise<Deployment> {
+  if (!NAME.test(input.name)) throw invalid(`Invalid deployment name "${input.name}": use 1-63 lowercase letters, digits and dashes, starting with a letter or digit.`, { field: 'name' });
+  if (input.alias !== undefined && input.version !== undefined) throw invalid('Give an alias to follow or a version to pin, not both.', { field: 'version' });
+  const alias = input.version === undefined ? (input.alias ?? 'production') : null;
+  const version = alias ? await getVersionByAlias(db, input.model, alias) : await getModelVersion(db, input.model, input.version);
+  const state: DeploymentState = {
+    name: input.name,
+    model: version.name,
+    alias,
+    stable: version.version,
+    candidate: null,
+    mode: 'stable',
+    weight: 0,
+    canary: { steps: checkSteps(input.steps ?? DEFAULT_STEPS), step: 0, stepStartedAt: 0, thresholds: { ...DEFAULT_THRESHOLDS, ...input.thresholds } },
+    stickyHeader: (input.stickyHeader ?? 'x-user-id').toLowerCase(),
+    samplingRate: checkWeight(input.samplingRate ?? 1, 'samplingRate'),
+    lastAction: 'create',
+    lastReason: null,
+  };
+  const now = nowMs();
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('deployments').select(['name', 'deleted_at']).where('name', '=', input.name).executeTakeFirst();
+    if (existing && existing.deleted_at === null) throw alreadyExists(`A deployment named "${input.name}" already exists.`);
+    if (existing) await trx.deleteFrom('deployments').where('name', '=', input.name).execute();
+    const last = await trx.selectFrom('deployment_revisions').select((eb) => eb.fn.max('revision').as('r')).where('name', '=', input.name).executeTakeFirst();
+    const revision = Number(last?.r ?? 0) + 1;
+    const row: DeploymentRow = { name: input.name, model_name: state.model, revision, spec: JSON.stringify(state), created_at: now, updated_at: now, created_by: actor.name, deleted_at: null };
+    await trx.insertInto('deployments').values(row).execute();
+    await trx.insertInto('deployment_revisions').values({ name: input.name, revision, spec: row.spec, action: 'create', reason: null, actor: actor.name, at: now }).execute();
+    await recordAudit(trx, actor, { action: 'deployment.create', targetType: 'deployment', targetId: input.name, after: state });
+    return toDeployment(row);
+  });
+}
+
+/**
+ * Applies a change: reads the current state, lets `change` return the next one (or throw to refuse), and writes it
+ * as a new revision. With `expectRevision`, a deployment changed by someone else since is refused.
+ */
+export async function changeDeployment(
+  db: Kysely<DB>,
+  actor: Actor,
+  name: string,
+  action: string,
+  change: (current: Deployment) => DeploymentState,
+  options: { reason?: string | null; expectRevision?: number } = {},
+): Promise<Deployment> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('deployments').selectAll().where('name', '=', name).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!row) throw notFound(`No deployment named "${name}".`);
+    const current = toDeployment(row);
+    if (options.expectRevision !== undefined && options.expectRevision !== current.revision) {
+      throw invalidState(`Deployment "${name}" changed since revision ${options.expectRevision} (it is at ${current.revision}); read it again and retry.`);
+    }
+    const { revision: _r, createdAt: _c, updatedAt: _u, createdBy: _b, ...before } = current;
+    const next: DeploymentState = { ...change(current), lastAction: action, lastReason: options.reason ?? null };
+    const revision = current.revision + 1;
+    const now = nowMs();
+    const spec = JSON.stringify(next);
+    const updated = await trx
+      .updateTable('deployments')
+      .set({ spec, revision, updated_at: now })
+      .where('name', '=', name)
+      .where('revision', '=', current.revision)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw invalidState(`Deployment "${name}" changed while this change was made; retry.`);
+    await trx.insertInto('deployment_revisions').values({ name, revision, spec, action, reason: options.reason ?? null, actor: actor.name, at: now }).execute();
+    await recordAudit(trx, actor, { action: `deployment.${action}`, targetType: 'deployment', targetId: name, before, after: next });
+    return { ...next, revision, createdAt: current.createdAt, updatedAt: now, createdBy: current.createdBy };
+  });
+}
+
+export interface RolloutInput {
+  mode: Exclude<TrafficMode, 'stable'>;
+  version: number;
+  /** shadow / A/B: the candidate's share; canary: taken from the first step. */
+  weight?: number;
+  steps?: CanaryStep[];
+  thresholds?: Partial<AnalysisThresholds>;
+  stickyHeader?: string;
+}
+
+/** Starts a canary, a shadow or an A/B test of another version of the deployment's model against the stable one. */
+export async function startRollout(db: Kysely<DB>, actor: Actor, name: string, input: RolloutInput, reason?: string): Promise<Deployment> {
+  const d = await getDeployment(db, name);
+  const v = await getModelVersion(db, d.model, input.version);
+  if (v.version === d.stable) throw invalid(`v${v.version} is already the stable version of "${name}".`, { field: 'version' });
+  const steps = input.steps ? checkSteps(input.steps) : d.canary.steps;
+  return changeDeployment(
+    db,
+    actor,
+    name,
+    input.mode,
+    (cur) => {
+      if (cur.candidate !== null && cur.candidate !== v.version) {
+        throw invalidState(`"${name}" is already running a ${cur.mode} of v${cur.candidate}; promote it or roll it back first.`);
+      }
+      const weight = input.mode === 'canary' ? steps[0]!.weight : checkWeight(input.weight ?? 0.5, 'weight');
+      return {
+        ...strip(cur),
+        candidate: v.version,
+        mode: input.mode,
+        weight,
+        canary: { steps, step: 0, stepStartedAt: nowMs(), thresholds: { ...cur.canary.thresholds, ...input.thresholds } },
+        stickyHeader: (input.stickyHeader ?? cur.stickyHeader).toLowerCase(),
+      };
+    },
+    { reason: reason ?? null },
+  );
+}
+
+/** The candidate becomes the stable version and takes all traffic. */
+export async function promoteCandidate(db: Kysely<DB>, actor: Actor, name: string, reason?: string): Promise<Deployment> {
+  return changeDeployment(
+    db,
+    actor,
+    name,
+    'promote',
+    (cur) => {
+      if (cur.candidate === null) throw invalidState(`"${name}" has no candidate to promote.`);
+      return { ...strip(cur), stable: cur.candidate, candidate: null, mode: 'stable', weight: 0 };
+    },
+    { reason: reason ?? null },
+  );
+}
+
+/** Returns all traffic to the stable version at once, ending any rollout. */
+export async function rollback(db: Kysely<DB>, actor: Actor, name: string, reason: string): Promise<Deployment> {
+  return changeDeployment(
+    db,
+    actor,
+    name,
+    'rollback',
+    (cur) => {
+      if (cur.candidate === null) throw invalidState(`"${name}" is not rolling anything out: v${cur.stable} already serves all traffic.`);
+      return { ...strip(cur), candidate: null, mode: 'stable', weight: 0 };
+    },
+    { reason },
+  );
+}
+
+export async function listRevisions(db: Kysely<DB>, name: string): Promise<Revision[]> {
+  const rows = await db.selectFrom('deployment_revisions').selectAll().where('name', '=', name).orderBy('revision', 'desc').execute();
+  if (rows.length === 0) throw notFound(`No deployment named "${name}".`);
+  return rows.map((r) => ({ revision: Number(r.revision), action: r.action, reason: r.reason, actor: r.actor, at: Number(r.at), state: JSON.parse(r.spec) as DeploymentState }));
+}
+
+/** Makes an earlier revision's state current again (as a new revision). */
+export async function restoreRevision(db: Kysely<DB>, actor: Actor, name: string, revision: number): Promise<Deployment> {
+  const row = await db.selectFrom('deployment_revisions').select('spec').where('name', '=', name).where('revision', '=', revision).executeTakeFirst();
+  if (!row) throw notFound(`Deployment "${name}" has no revision ${revision}.`);
+  const old = JSON.parse(row.spec) as DeploymentState;
+  for (const v of [old.stable, old.candidate]) {
+    if (v !== null) {
+      await getModelVersion(db, old.model, v).catch((e: unknown) => {
+        throw e instanceof SlipwayError && e.code === 'NOT_FOUND' ? invalidState(`Revision ${revision} serves v${v} of ${old.model}, which no longer exists.`) : e;
+      });
+    }
+  }
+  return changeDeployment(db, actor, name, 'restore', () => ({ ...old }), { reason: `restored revision ${revision}` });
+}
+
+export async function deleteDeployment(db: Kysely<DB>, actor: Actor, name: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const res = await trx.updateTable('deployments').set({ deleted_at: nowMs() }).where('name', '=', name).where('deleted_at', 'is', null).executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw notFound(`No deployment named "${name}".`);
+    await recordAudit(trx, actor, { action: 'deployment.delete', targetType: 'deployment', targetId: name });
+  });
+}
+
+const strip = (d: Deployment): DeploymentState => {
+  const { revision: _r, createdAt: _c, updatedAt: _u, createdBy: _b, ...state } = d;
+  return state;
+};
