@@ -21,7 +21,7 @@ export async function startTestServer(options: { auth?: boolean; uiRoot?: string
   const store = await testStore();
   const artifacts = await openArtifactStore(join(store.dir, 'artifacts'));
   await ensureDefaultExperiment(store.database.db);
-  const app = await buildApp({ database: store.database, artifacts, auth: options.auth ?? false, uiRoot: options.uiRoot ?? null });
+  const app = await buildApp({ database: store.database, artifacts, auth: options.auth ?? false, uiRoot: options.uiRoot ?? null, spillDir: join(store.dir, 'spill'), rolloutIntervalMs: 100 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

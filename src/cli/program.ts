@@ -4,6 +4,7 @@ import { registerAudit } from './audit.js';
 import { DEFAULT_URL, processIo, type Io } from './common.js';
 import { registerExperiments } from './experiments.js';
 import { registerDatasets } from './datasets.js';
+import { registerDeploy } from './deploy.js';
 import { registerEval } from './eval.js';
 import { registerGc } from './gc.js';
 import { registerLineage } from './lineage.js';
@@ -45,6 +46,7 @@ Examples:
   registerModels(program, io);
   registerDatasets(program, io);
   registerEval(program, io);
+  registerDeploy(program, io);
   registerLineage(program, io);
   registerTokens(program, io);
   registerAudit(program, io);

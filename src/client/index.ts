@@ -40,6 +40,10 @@ export type Evaluation = E.EvaluationJson;
 export type EvaluationRequest = E.EvaluationRequest;
 export type GatePolicy = E.GatePolicyJson;
 export type { EvaluationReport } from '../evaluation/report.js';
+export type Deployment = Omit<import('../serving/deployments.js').Deployment, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+export type DeploymentRevision = Omit<import('../serving/deployments.js').Revision, 'at'> & { at: string };
+export type CreateDeploymentBody = import('../serving/deployments.js').CreateDeploymentInput;
+export type RolloutBody = import('../serving/deployments.js').RolloutInput & { reason?: string };
 
 /** An error answered by the server, with its code (`NOT_FOUND`, `INVALID_ARGUMENT`, ...) and HTTP status. */
 export class SlipwayApiError extends Error {
@@ -210,6 +214,20 @@ export class SlipwayClient {
   setGatePolicy = (model: string, source: string) => this.request<{ policy: GatePolicy }>('PUT', `/api/v1/models/${enc(model)}/policy`, { body: { source } });
   getGatePolicy = (model: string, version?: number) => this.request<{ policy: GatePolicy }>('GET', `/api/v1/models/${enc(model)}/policy`, { query: { version } });
   scorecard = (id: string, format: 'html' | 'md') => this.textOf(`/api/v1/evaluations/${enc(id)}/scorecard.${format}`);
+
+  createDeployment = (body: CreateDeploymentBody) => this.request<{ deployment: Deployment }>('POST', '/api/v1/deployments', { body });
+  listDeployments = () => this.request<{ deployments: Deployment[] }>('GET', '/api/v1/deployments');
+  getDeployment = (name: string) => this.request<{ deployment: Deployment }>('GET', `/api/v1/deployments/${enc(name)}`);
+  deleteDeployment = (name: string) => this.request<void>('DELETE', `/api/v1/deployments/${enc(name)}`);
+  /** Starts a canary, shadow or A/B rollout of another version. */
+  startRollout = (name: string, body: RolloutBody) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/rollout`, { body });
+  promoteDeployment = (name: string, reason?: string) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/promote`, { body: reason ? { reason } : {} });
+  /** Returns all traffic to the last stable version at once. */
+  rollbackDeployment = (name: string, reason?: string) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/rollback`, { body: reason ? { reason } : {} });
+  deploymentHistory = (name: string) => this.request<{ revisions: DeploymentRevision[] }>('GET', `/api/v1/deployments/${enc(name)}/history`);
+  restoreDeployment = (name: string, revision: number) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/restore`, { body: { revision } });
+  /** Attaches ground-truth labels to prediction ids. */
+  sendFeedback = (items: { predictionId: string; label: unknown }[]) => this.request<{ updated: number; unknown: string[] }>('POST', '/api/v1/feedback', { body: { items } });
 
   listTokens = (all = false) => this.request<{ tokens: TokenInfo[] }>('GET', '/api/v1/tokens', { query: { all: all || undefined } });
   createToken = (body: { name: string; role: 'viewer' | 'editor' | 'reviewer' | 'admin'; expiresAt?: string }) => this.request<CreatedToken>('POST', '/api/v1/tokens', { body });

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -7,6 +9,11 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import type { PromotionGuard } from '../core/promotion.js';
 import type { Database } from '../db/database.js';
 import { registerEvaluationRoutes } from '../evaluation/routes.js';
+import { RolloutController } from '../serving/controller.js';
+import { Gateway } from '../serving/gateway.js';
+import { GatewayMetrics } from '../serving/metrics.js';
+import { PredictionLog } from '../serving/prediction-log.js';
+import { registerServingRoutes } from '../serving/routes.js';
 import { EvaluationService } from '../evaluation/service.js';
 import { registerMlflowRoutes } from '../mlflow/routes.js';
 import { registerRegistryRoutes } from '../registry/routes.js';
@@ -37,6 +44,12 @@ export interface BuildAppOptions {
   uiRoot?: string | null;
   /** Worker threads for evaluation bootstraps (default: one per core; 0 runs them on the main thread). */
   evaluationWorkers?: number;
+  /** Where the prediction log spills when the store is slow or down (default: a folder in the OS temp dir). */
+  spillDir?: string;
+  /** Bytes of model files the gateway keeps loaded. */
+  gatewayMemoryBytes?: number;
+  /** How often the rollout controller checks canaries and followed aliases (default 1 s). */
+  rolloutIntervalMs?: number;
 }
 
 /** Assembles the HTTP server: auth, error mapping, OpenAPI and every domain's routes. Does not listen. */
@@ -76,6 +89,18 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (api) => registerEvaluationRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
+  const predictionLog = new PredictionLog(options.database.db, { spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`) });
+  const gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
+    ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),
+  });
+  await gateway.start();
+  const controller = new RolloutController(options.database.db, gateway, options.rolloutIntervalMs);
+  controller.start();
+  app.addHook('onClose', async () => {
+    await controller.close();
+    await gateway.close();
+  });
+  await registerServingRoutes(app, ctx, gateway);
   await registerUi(app, options.uiRoot === undefined ? defaultUiRoot() : options.uiRoot);
   return app;
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { countActiveAdmins, createToken } from '../access/tokens.js';
+import { join } from 'node:path';
 import { openArtifactStore, type ArtifactStore } from '../artifacts/store.js';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import { isLoopback, type ServerConfig } from '../core/config.js';
@@ -50,6 +51,7 @@ async function serve(config: ServerConfig, env: NodeJS.ProcessEnv, database: Dat
     bootstrapToken = secret ? null : created.token;
   }
   const app = await buildApp({
+    spillDir: join(config.home, 'prediction-spill'),
     database,
     artifacts,
     auth: config.auth,

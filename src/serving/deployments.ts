@@ -30,6 +30,8 @@ export interface AnalysisThresholds {
   maxPredictionShift: number;
   /** Fewest candidate requests in a step before it can be judged. */
   minRequests: number;
+  /** Latency differences smaller than this many milliseconds never fail a step, whatever the ratio. */
+  latencySlackMs: number;
 }
 
 export const DEFAULT_STEPS: CanaryStep[] = [
@@ -37,7 +39,7 @@ export const DEFAULT_STEPS: CanaryStep[] = [
   { weight: 0.25, durationSeconds: 120 },
   { weight: 0.5, durationSeconds: 120 },
 ];
-export const DEFAULT_THRESHOLDS: AnalysisThresholds = { maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxPredictionShift: 0.2, minRequests: 50 };
+export const DEFAULT_THRESHOLDS: AnalysisThresholds = { maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxPredictionShift: 0.2, minRequests: 50, latencySlackMs: 5 };
 
 export interface DeploymentState {
   name: string;
@@ -48,6 +50,10 @@ export interface DeploymentState {
   stable: number;
   /** The version being rolled out, mirrored or tested; null outside a rollout. */
   candidate: number | null;
+  /** The stable version before the last promotion: a rollback after a promotion returns to it. Kept loaded. */
+  previous: number | null;
+  /** The last candidate rolled back: the followed alias pointing at it does not start another canary. */
+  rejected: number | null;
   mode: TrafficMode;
   /** Candidate share of traffic (canary, A/B) or of mirrored requests (shadow). */
   weight: number;
@@ -140,6 +146,8 @@ export async function createDeployment(db: Kysely<DB>, actor: Actor, input: Crea
     alias,
     stable: version.version,
     candidate: null,
+    previous: null,
+    rejected: null,
     mode: 'stable',
     weight: 0,
     canary: { steps: checkSteps(input.steps ?? DEFAULT_STEPS), step: 0, stepStartedAt: 0, thresholds: { ...DEFAULT_THRESHOLDS, ...input.thresholds } },
@@ -229,6 +237,7 @@ export async function startRollout(db: Kysely<DB>, actor: Actor, name: string, i
       return {
         ...strip(cur),
         candidate: v.version,
+        rejected: null,
         mode: input.mode,
         weight,
         canary: { steps, step: 0, stepStartedAt: nowMs(), thresholds: { ...cur.canary.thresholds, ...input.thresholds } },
@@ -248,13 +257,16 @@ export async function promoteCandidate(db: Kysely<DB>, actor: Actor, name: strin
     'promote',
     (cur) => {
       if (cur.candidate === null) throw invalidState(`"${name}" has no candidate to promote.`);
-      return { ...strip(cur), stable: cur.candidate, candidate: null, mode: 'stable', weight: 0 };
+      return { ...strip(cur), stable: cur.candidate, previous: cur.stable, candidate: null, mode: 'stable', weight: 0 };
     },
     { reason: reason ?? null },
   );
 }
 
-/** Returns all traffic to the stable version at once, ending any rollout. */
+/**
+ * Returns all traffic to the last stable version at once: during a rollout, the stable version (the candidate is
+ * dropped); after a promotion, the version it replaced.
+ */
 export async function rollback(db: Kysely<DB>, actor: Actor, name: string, reason: string): Promise<Deployment> {
   return changeDeployment(
     db,
@@ -262,8 +274,9 @@ export async function rollback(db: Kysely<DB>, actor: Actor, name: string, reaso
     name,
     'rollback',
     (cur) => {
-      if (cur.candidate === null) throw invalidState(`"${name}" is not rolling anything out: v${cur.stable} already serves all traffic.`);
-      return { ...strip(cur), candidate: null, mode: 'stable', weight: 0 };
+      if (cur.candidate !== null) return { ...strip(cur), candidate: null, rejected: cur.candidate, mode: 'stable', weight: 0 };
+      if (cur.previous !== null) return { ...strip(cur), stable: cur.previous, previous: null, mode: 'stable', weight: 0 };
+      throw invalidState(`"${name}" has nothing to roll back to: no rollout is running and v${cur.stable} was not promoted over another version.`);
     },
     { reason },
   );

@@ -1,0 +1,109 @@
+/**
+ * Canary analysis: after each step, the candidate's error rate, p99 latency and prediction distribution are held
+ * against the stable version's over the same window, from the prediction log.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { AnalysisThresholds } from './deployments.js';
+
+export interface RoleStats {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p99Ms: number;
+  /** A number per sampled prediction: the positive-class probability, the value, or the label's index. */
+  scores: number[];
+}
+
+export interface Analysis {
+  passed: boolean;
+  /** Too few candidate requests to judge: wait longer. */
+  inconclusive: boolean;
+  stable: Omit<RoleStats, 'scores'>;
+  candidate: Omit<RoleStats, 'scores'>;
+  /** Two-sample Kolmogorov-Smirnov statistic between the two prediction distributions (0 = same, 1 = disjoint). */
+  predictionShift: number | null;
+  reasons: string[];
+}
+
+/** Rows read per role and window: enough for p99 and KS, bounded whatever the traffic. */
+const MAX_ROWS = 20_000;
+
+/** One number per prediction for comparing distributions. */
+export function scoreOf(outputs: unknown): number | null {
+  if (outputs === null || typeof outputs !== 'object') return null;
+  const o = outputs as { value?: unknown; probabilities?: Record<string, unknown>; label?: unknown };
+  if (typeof o.value === 'number') return o.value;
+  if (o.probabilities) {
+    const ps = Object.values(o.probabilities).filter((p): p is number => typeof p === 'number');
+    // Binary: the probability of the second class; more classes: the top probability.
+    if (ps.length === 2) return ps[1]!;
+    if (ps.length > 0) return Math.max(...ps);
+  }
+  if (typeof o.label === 'number') return o.label;
+  return null;
+}
+
+/** Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two empirical CDFs. */
+export function ksStatistic(a: number[], b: number[]): number {
+  if (a.length === 0 || b.length === 0) return Number.NaN;
+  const x = Float64Array.from(a).sort();
+  const y = Float64Array.from(b).sort();
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < x.length && j < y.length) {
+    const v = Math.min(x[i]!, y[j]!);
+    while (i < x.length && x[i] === v) i++;
+    while (j < y.length && y[j] === v) j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}
+
+async function statsOf(db: Kysely<DB>, deployment: string, role: 'stable' | 'candidate', version: number, from: number, to: number): Promise<RoleStats> {
+  const rows = await db
+    .selectFrom('predictions')
+    .select(['status', 'latency_ms', 'outputs'])
+    .where('deployment', '=', deployment)
+    .where('role', '=', role)
+    .where('model_version', '=', version)
+    .where('at', '>=', from)
+    .where('at', '<=', to)
+    .orderBy('at', 'desc')
+    .limit(MAX_ROWS)
+    .execute();
+  const latencies = rows.map((r) => Number(r.latency_ms)).sort((p, q) => p - q);
+  const errors = rows.filter((r) => Number(r.status) >= 500).length;
+  const scores: number[] = [];
+  for (const r of rows) {
+    if (r.outputs === null) continue;
+    const s = scoreOf(JSON.parse(r.outputs));
+    if (s !== null && Number.isFinite(s)) scores.push(s);
+  }
+  return {
+    requests: rows.length,
+    errors,
+    errorRate: rows.length > 0 ? errors / rows.length : 0,
+    p99Ms: latencies.length > 0 ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]! : 0,
+    scores,
+  };
+}
+
+/** Judges the candidate against stable over [from, to]. */
+export async function analyseStep(db: Kysely<DB>, deployment: string, stable: number, candidate: number, from: number, to: number, t: AnalysisThresholds): Promise<Analysis> {
+  const [s, c] = await Promise.all([statsOf(db, deployment, 'stable', stable, from, to), statsOf(db, deployment, 'candidate', candidate, from, to)]);
+  const shift = s.scores.length > 0 && c.scores.length > 0 ? ksStatistic(s.scores, c.scores) : null;
+  const reasons: string[] = [];
+  const inconclusive = c.requests < t.minRequests;
+  if (c.errorRate - s.errorRate > t.maxErrorRateIncrease) {
+    reasons.push(`error rate ${(c.errorRate * 100).toFixed(2)}% against stable's ${(s.errorRate * 100).toFixed(2)}% (allowed +${(t.maxErrorRateIncrease * 100).toFixed(2)} points)`);
+  }
+  if (s.p99Ms > 0 && c.p99Ms > s.p99Ms * t.maxLatencyRatio && c.p99Ms - s.p99Ms > (t.latencySlackMs ?? 0)) {
+    reasons.push(`p99 latency ${c.p99Ms.toFixed(2)} ms against stable's ${s.p99Ms.toFixed(2)} ms (allowed ×${t.maxLatencyRatio})`);
+  }
+  if (shift !== null && shift > t.maxPredictionShift) reasons.push(`predictions shifted from stable's (KS ${shift.toFixed(3)} > ${t.maxPredictionShift})`);
+  const strip = ({ scores: _s, ...rest }: RoleStats) => rest;
+  // Errors fail a step at once, whatever the volume; passing needs enough candidate traffic.
+  return { passed: reasons.length === 0 && !inconclusive, inconclusive: inconclusive && reasons.length === 0, stable: strip(s), candidate: strip(c), predictionShift: shift, reasons };
+}

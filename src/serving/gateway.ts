@@ -1,0 +1,248 @@
+/**
+ * The inference gateway: which version answers a request (traffic policy, sticky assignment), the loaded models
+ * (shared, within a memory budget, the versions a deployment may need pinned), the prediction ids and the log.
+ *
+ * Configuration comes from the database: each gateway polls deployments' revisions, so stateless replicas sharing a
+ * database converge within one poll, and a change made through this process is applied at once.
+ */
+import { performance } from 'node:perf_hooks';
+import type { ArtifactStore } from '../artifacts/store.js';
+import { SlipwayError } from '../core/errors.js';
+import type { Database } from '../db/database.js';
+import { openVersionRuntime } from '../registry/runtime.js';
+import { getModelVersion } from '../registry/versions.js';
+import type { Frame } from '../runtimes/frame.js';
+import type { ModelRuntime, Predictions } from '../runtimes/types.js';
+import { deploymentRevisions, getDeployment, type Deployment } from './deployments.js';
+import type { GatewayMetrics } from './metrics.js';
+import { newPredictionId, type PredictionLog } from './prediction-log.js';
+
+export type Role = 'stable' | 'candidate' | 'shadow';
+
+export interface GatewayOptions {
+  /** Bytes of model files kept loaded; the least recently used unpinned ones are unloaded beyond it. */
+  memoryBudgetBytes?: number;
+  /** How often to look for deployment changes made elsewhere. */
+  refreshMs?: number;
+}
+
+interface Loaded {
+  key: string;
+  runtime: Promise<ModelRuntime>;
+  bytes: number;
+  lastUsed: number;
+}
+
+/** FNV-1a of a request key, as a share in [0, 1): the same key always lands on the same side of a weight. */
+export function bucketOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 4294967296;
+}
+
+export interface Served {
+  deployment: Deployment;
+  version: number;
+  role: Exclude<Role, 'shadow'>;
+  runtime: ModelRuntime;
+}
+
+export interface Answer {
+  predictions: Predictions;
+  ids: string[];
+  version: number;
+  role: Exclude<Role, 'shadow'>;
+  latencyMs: number;
+}
+
+export class Gateway {
+  private readonly deployments = new Map<string, Deployment>();
+  private readonly models = new Map<string, Loaded>();
+  private timer: NodeJS.Timeout | null = null;
+  private refreshing: Promise<void> | null = null;
+  private readonly budget: number;
+
+  constructor(
+    private readonly database: Database,
+    private readonly store: ArtifactStore,
+    readonly log: PredictionLog,
+    readonly metrics: GatewayMetrics,
+    private readonly options: GatewayOptions = {},
+  ) {
+    this.budget = options.memoryBudgetBytes ?? 2 * 1024 ** 3;
+  }
+
+  /** Loads the deployments and their models, then keeps polling for changes. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => {}), this.options.refreshMs ?? 500);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.refreshing?.catch(() => {});
+    await this.log.close();
+    await Promise.all([...this.models.values()].map(async (m) => (await m.runtime.catch(() => null))?.close()));
+    this.models.clear();
+  }
+
+  /** Re-reads deployments whose revision changed, and preloads the versions they serve. */
+  refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const revisions = await deploymentRevisions(this.database.db);
+        for (const name of this.deployments.keys()) if (!revisions.has(name)) this.deployments.delete(name);
+        for (const [name, revision] of revisions) {
+          if (this.deployments.get(name)?.revision === revision) continue;
+          await this.apply(await getDeployment(this.database.db, name));
+        }
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Takes a deployment's new state into use now (the API calls this after a change, so no poll is awaited). */
+  async apply(d: Deployment): Promise<void> {
+    const known = this.deployments.get(d.name);
+    if (known && known.revision >= d.revision) return;
+    // Load before switching, so the first requests after a change never wait for a model.
+    await Promise.all([d.stable, d.candidate, d.previous].filter((v): v is number => v !== null).map((v) => this.model(d.model, v).catch(() => null)));
+    const again = this.deployments.get(d.name);
+    if (!again || again.revision < d.revision) this.deployments.set(d.name, d);
+    this.evict();
+  }
+
+  /** The deployment's current state, as this gateway serves it. */
+  deployment(name: string): Deployment {
+    const d = this.deployments.get(name);
+    if (!d) throw new SlipwayError('NOT_FOUND', `No deployment named "${name}" on this gateway.`, { deployment: name });
+    return d;
+  }
+
+  list(): Deployment[] {
+    return [...this.deployments.values()];
+  }
+
+  /** A loaded runtime for a version (loading it once; concurrent callers share the load). */
+  model(model: string, version: number): Promise<ModelRuntime> {
+    const key = `${model}\u0000${version}`;
+    const hit = this.models.get(key);
+    if (hit) {
+      hit.lastUsed = performance.now();
+      return hit.runtime;
+    }
+    const entry: Loaded = { key, runtime: Promise.resolve(null as unknown as ModelRuntime), bytes: 0, lastUsed: performance.now() };
+    entry.runtime = (async () => {
+      const v = await getModelVersion(this.database.db, model, version);
+      entry.bytes = v.size ?? 0;
+      return openVersionRuntime(this.database.db, this.store, v, { purpose: 'serve' });
+    })();
+    entry.runtime.catch(() => this.models.delete(key));
+    this.models.set(key, entry);
+    return entry.runtime;
+  }
+
+  /** Unloads least recently used models beyond the budget, never one a deployment serves or may roll back to. */
+  private evict(): void {
+    const pinned = new Set<string>();
+    for (const d of this.deployments.values()) for (const v of [d.stable, d.candidate, d.previous]) if (v !== null) pinned.add(`${d.model}\u0000${v}`);
+    let total = 0;
+    for (const m of this.models.values()) total += m.bytes;
+    const victims = [...this.models.values()].filter((m) => !pinned.has(m.key)).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const m of victims) {
+      if (total <= this.budget) break;
+      this.models.delete(m.key);
+      total -= m.bytes;
+      void m.runtime.then((r) => r.close()).catch(() => {});
+    }
+  }
+
+  /** Which version answers: the candidate for its share of traffic (by request key when given), else stable. */
+  route(d: Deployment, requestKey: string | null): { version: number; role: Exclude<Role, 'shadow'> } {
+    if (d.candidate !== null && (d.mode === 'canary' || d.mode === 'ab') && d.weight > 0) {
+      const u = requestKey ? bucketOf(`${d.name}\u0000${requestKey}`) : Math.random();
+      if (u < d.weight) return { version: d.candidate, role: 'candidate' };
+    }
+    return { version: d.stable, role: 'stable' };
+  }
+
+  /** The runtime that will answer a request to a deployment. */
+  async serve(name: string, requestKey: string | null): Promise<Served> {
+    const deployment = this.deployment(name);
+    const { version, role } = this.route(deployment, requestKey);
+    return { deployment, version, role, runtime: await this.model(deployment.model, version) };
+  }
+
+  /**
+   * Predicts, logs every row with its own id (payload sampled at the deployment's rate) and, in shadow mode,
+   * mirrors a share of requests to the candidate without waiting for it.
+   */
+  async predict(served: Served, frame: Frame, requestKey: string | null, payload: (row: number, p: Predictions) => { inputs: unknown; outputs: unknown }): Promise<Answer> {
+    const { deployment: d, version, role, runtime } = served;
+    const started = performance.now();
+    let predictions: Predictions;
+    try {
+      predictions = await runtime.predict(frame);
+    } catch (err) {
+      const latencyMs = performance.now() - started;
+      const status = err instanceof SlipwayError ? err.status : 500;
+      this.metrics.observe(d.name, version, role, status, latencyMs / 1000);
+      this.log.log({ id: newPredictionId(), deployment: d.name, modelVersion: version, role, at: Date.now(), latencyMs, status, inputs: null, outputs: null, error: (err as Error).message, requestKey, sampled: false });
+      throw err;
+    }
+    const latencyMs = performance.now() - started;
+    this.metrics.observe(d.name, version, role, 200, latencyMs / 1000, frame.rows);
+    const ids = this.record(d, version, role, frame, predictions, latencyMs, requestKey, payload);
+    if (d.mode === 'shadow' && d.candidate !== null && Math.random() < d.weight) void this.shadow(d, d.candidate, frame, ids, payload);
+    return { predictions, ids, version, role, latencyMs };
+  }
+
+  private record(d: Deployment, version: number, role: Role, frame: Frame, p: Predictions, latencyMs: number, requestKey: string | null, payload: (row: number, p: Predictions) => { inputs: unknown; outputs: unknown }, of?: string[]): string[] {
+    const ids: string[] = [];
+    const at = Date.now();
+    const perRow = latencyMs / Math.max(1, frame.rows);
+    for (let r = 0; r < frame.rows; r++) {
+      const id = newPredictionId();
+      ids.push(id);
+      const sampled = d.samplingRate >= 1 || Math.random() < d.samplingRate;
+      const body = sampled ? payload(r, p) : null;
+      this.log.log({
+        id,
+        deployment: d.name,
+        modelVersion: version,
+        role,
+        at,
+        latencyMs: perRow,
+        status: 200,
+        inputs: body ? body.inputs : null,
+        outputs: body ? body.outputs : null,
+        error: null,
+        // A shadow prediction points at the prediction it shadows, so the comparison can pair them.
+        requestKey: of ? of[r]! : requestKey,
+        sampled,
+      });
+    }
+    return ids;
+  }
+
+  private async shadow(d: Deployment, version: number, frame: Frame, primaryIds: string[], payload: (row: number, p: Predictions) => { inputs: unknown; outputs: unknown }): Promise<void> {
+    const started = performance.now();
+    try {
+      const runtime = await this.model(d.model, version);
+      const p = await runtime.predict(frame);
+      const latencyMs = performance.now() - started;
+      this.metrics.observe(d.name, version, 'shadow', 200, latencyMs / 1000, frame.rows);
+      this.record(d, version, 'shadow', frame, p, latencyMs, null, payload, primaryIds);
+    } catch (err) {
+      const latencyMs = performance.now() - started;
+      this.metrics.observe(d.name, version, 'shadow', 500, latencyMs / 1000);
+      this.log.log({ id: newPredictionId(), deployment: d.name, modelVersion: version, role: 'shadow', at: Date.now(), latencyMs, status: 500, inputs: null, outputs: null, error: (err as Error).message, requestKey: primaryIds[0] ?? null, sampled: false });
+    }
+  }
+}
