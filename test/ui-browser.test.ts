@@ -181,4 +181,91 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     await shot('evaluation-failed');
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
   });
+
+  it('shows a deployment in an A/B test at 70/30 and rolls it back to stable v1 from the page', async () => {
+    const client = new SlipwayClient({ url: server.url });
+    await client.createModel({ name: 'churn-served' });
+    expect(await registerOnnx(client, 'churn-served', churnModel())).toBe(1);
+    expect(await registerOnnx(client, 'churn-served', churnModel(0.5, 0.1))).toBe(2);
+    await client.setModelAlias('churn-served', 'production', 1);
+    await client.createDeployment({ name: 'churn-live', model: 'churn-served' });
+    const { deployment: ab } = await client.startRollout('churn-live', { mode: 'ab', version: 2, weight: 0.3, reason: 'try the blunter model on 30% of users' });
+    expect([ab.mode, ab.stable, ab.candidate]).toEqual(['ab', 1, 2]);
+
+    await page.goto(`${server.url}/deployments/churn-live`);
+    const traffic = page.locator('.deploy-main [data-testid="traffic"]');
+    await traffic.waitFor();
+    const bar = await traffic.innerText();
+    expect(bar).toContain('v1 · 70%');
+    expect(bar).toContain('v2 · 30%');
+    const actions = page.getByRole('complementary', { name: 'Actions' });
+    expect(await actions.getByRole('button', { name: 'Promote v2' }).count()).toBe(1);
+    expect(await page.getByTestId('endpoints').innerText()).toContain('/v2/models/churn-live/infer');
+    await shot('deployment-ab');
+
+    // Roll back through the confirm dialog, with a reason.
+    const dialogs: string[] = [];
+    const accept = (d: { message(): string; accept(): Promise<void> }) => {
+      dialogs.push(d.message());
+      void d.accept();
+    };
+    page.on('dialog', accept);
+    await actions.getByLabel('Rollback reason').fill('v2 answers look off for new customers');
+    await actions.getByRole('button', { name: /Roll back/ }).click();
+    await actions.getByRole('status').getByText('Rolled back: v1 serves all traffic').waitFor();
+    page.off('dialog', accept);
+    expect(dialogs[0]).toMatch(/Roll back "churn-live"\? This drops the A\/B test of v2/);
+
+    await page.locator('h1 .mode-badge').getByText('STABLE').waitFor();
+    expect(await traffic.innerText()).toContain('v1 · 100%');
+    expect(await traffic.innerText()).not.toContain('v2');
+    const history = page.getByTestId('history');
+    const newest = history.locator('tbody tr').first();
+    expect(await newest.innerText()).toContain('rollback');
+    expect(await newest.innerText()).toContain('v2 answers look off for new customers');
+    expect(await history.locator('tbody tr').count()).toBe(3); // create, ab, rollback
+    expect(await page.getByTestId('last-change').innerText()).toContain('rollback');
+    expect(await actions.getByRole('button', { name: /Roll back/ }).isDisabled()).toBe(true); // nothing left to roll back to
+    const after = (await client.getDeployment('churn-live')).deployment;
+    expect([after.mode, after.stable, after.candidate, after.rejected]).toEqual(['stable', 1, null, 2]);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(ROOT, 'test-output', 'ui-deployment.png'), fullPage: true });
+    await shot('deployment');
+
+    // A canary started from the form shows its step and the time left in it (the default first step is 5% for 60 s).
+    await actions.getByLabel('Rollout mode').selectOption('canary');
+    await actions.getByLabel('Version to roll out').selectOption('2');
+    await actions.getByRole('button', { name: 'Start canary' }).click();
+    const canary = page.getByTestId('canary-progress');
+    await canary.waitFor();
+    expect(await canary.innerText()).toMatch(/Step 1 of 3/);
+    expect(await canary.innerText()).toMatch(/\d+s left in this step/);
+    expect(await traffic.innerText()).toContain('v1 · 95%');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shot('deployment-canary');
+
+    // The controller's automatic rollback (recorded as it records it) shows up by polling, without a reload, and stands out.
+    const { rollback } = await import('../src/serving/deployments.js');
+    const { SYSTEM_ACTOR } = await import('../src/core/actor.js');
+    await rollback(server.store.database.db, SYSTEM_ACTOR, 'churn-live', 'canary analysis failed at step 1 of 3: error rate 4.00% vs 0.00% on stable (allowed +1.00%)');
+    const auto = page.locator('[data-testid="last-change"].auto-rollback');
+    await auto.waitFor({ timeout: 10_000 });
+    expect(await auto.innerText()).toMatch(/Rolled back automatically[\s\S]*canary analysis failed at step 1 of 3/);
+    expect(await history.locator('tbody tr').first().getAttribute('class')).toContain('auto-rollback');
+    expect(await history.locator('tbody tr').first().innerText()).toContain('system');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shot('deployment-auto-rollback');
+
+    // The list and the model page link to it.
+    await page.goto(`${server.url}/deployments`);
+    await page.getByRole('link', { name: 'churn-live' }).waitFor();
+    const listed = page.locator('table.deployments tbody tr').first();
+    expect(await listed.getAttribute('class')).toContain('auto-rollback');
+    expect(await listed.innerText()).toContain('canary analysis failed');
+    await shot('deployments');
+    await page.goto(`${server.url}/models/churn-served`);
+    await page.getByTestId('model-deployments').getByRole('link', { name: 'churn-live' }).click();
+    await page.waitForURL(/\/deployments\/churn-live$/);
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  });
 });

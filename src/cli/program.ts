@@ -8,6 +8,7 @@ import { registerDeploy } from './deploy.js';
 import { registerEval } from './eval.js';
 import { registerGc } from './gc.js';
 import { registerLineage } from './lineage.js';
+import { registerLoad } from './load.js';
 import { registerModels } from './models.js';
 import { reportError } from './output.js';
 import { registerRuns } from './runs.js';
@@ -47,6 +48,7 @@ Examples:
   registerDatasets(program, io);
   registerEval(program, io);
   registerDeploy(program, io);
+  registerLoad(program, io);
   registerLineage(program, io);
   registerTokens(program, io);
   registerAudit(program, io);

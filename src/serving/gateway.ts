@@ -24,6 +24,14 @@ export interface GatewayOptions {
   memoryBudgetBytes?: number;
   /** How often to look for deployment changes made elsewhere. */
   refreshMs?: number;
+  /** Pino-compatible (Fastify's `app.log`): a line per failed prediction (warn for 5xx, info for 4xx), per answered one at debug. */
+  logger?: GatewayLogger;
+}
+
+export interface GatewayLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
 }
 
 interface Loaded {
@@ -33,13 +41,20 @@ interface Loaded {
   lastUsed: number;
 }
 
-/** FNV-1a of a request key, as a share in [0, 1): the same key always lands on the same side of a weight. */
+/** A hash of a request key as a share in [0, 1): the same key always lands on the same side of a weight. */
 export function bucketOf(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  // FNV alone barely moves its top bits for keys that differ at the end (user-1, user-2): finish with MurmurHash3's
+  // fmix32 so every input bit reaches the share.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return (h >>> 0) / 4294967296;
 }
 
@@ -193,12 +208,16 @@ export class Gateway {
       const latencyMs = performance.now() - started;
       const status = err instanceof SlipwayError ? err.status : 500;
       this.metrics.observe(d.name, version, role, status, latencyMs / 1000);
-      this.log.log({ id: newPredictionId(), deployment: d.name, modelVersion: version, role, at: Date.now(), latencyMs, status, inputs: null, outputs: null, error: (err as Error).message, requestKey, sampled: false });
+      const id = newPredictionId();
+      // The model failing (5xx) is a warning; a request it refused (4xx) is the caller's business.
+      this.options.logger?.[status >= 500 ? 'warn' : 'info']({ deployment: d.name, version, role, predictionId: id, status, latencyMs, error: (err as Error).message }, 'prediction failed');
+      this.log.log({ id, deployment: d.name, modelVersion: version, role, at: Date.now(), latencyMs, status, inputs: null, outputs: null, error: (err as Error).message, requestKey, sampled: false });
       throw err;
     }
     const latencyMs = performance.now() - started;
     this.metrics.observe(d.name, version, role, 200, latencyMs / 1000, frame.rows);
     const ids = this.record(d, version, role, frame, predictions, latencyMs, requestKey, payload);
+    this.options.logger?.debug({ deployment: d.name, version, role, predictionId: ids[0], ...(ids.length > 1 ? { predictionIds: ids.slice(0, 100), rows: ids.length } : {}), latencyMs }, 'prediction');
     if (d.mode === 'shadow' && d.candidate !== null && Math.random() < d.weight) void this.shadow(d, d.candidate, frame, ids, payload);
     return { predictions, ids, version, role, latencyMs };
   }
@@ -242,7 +261,9 @@ export class Gateway {
     } catch (err) {
       const latencyMs = performance.now() - started;
       this.metrics.observe(d.name, version, 'shadow', 500, latencyMs / 1000);
-      this.log.log({ id: newPredictionId(), deployment: d.name, modelVersion: version, role: 'shadow', at: Date.now(), latencyMs, status: 500, inputs: null, outputs: null, error: (err as Error).message, requestKey: primaryIds[0] ?? null, sampled: false });
+      const id = newPredictionId();
+      this.options.logger?.warn({ deployment: d.name, version, role: 'shadow', predictionId: id, shadows: primaryIds[0], latencyMs, error: (err as Error).message }, 'shadow prediction failed');
+      this.log.log({ id, deployment: d.name, modelVersion: version, role: 'shadow', at: Date.now(), latencyMs, status: 500, inputs: null, outputs: null, error: (err as Error).message, requestKey: primaryIds[0] ?? null, sampled: false });
     }
   }
 }

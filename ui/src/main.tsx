@@ -2,6 +2,7 @@ import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiProvider, useApiState } from './api';
 import { ComparePage } from './pages/Compare';
+import { DeploymentPage, DeploymentsPage } from './pages/Deployments';
 import { EvaluationRedirect, EvaluationsPage } from './pages/Evaluations';
 import { ExperimentsPage } from './pages/Experiments';
 import { ModelPage, ModelsPage, VersionPage } from './pages/Models';
@@ -25,6 +26,8 @@ function Page() {
     // One page for the list and a selected evaluation: selecting another keeps the page (and its release panel state).
     return <EvaluationsPage key={`${m.name}/${m.version}`} name={m.name!} version={Number(m.version)} id={m.id} />;
   }
+  if (path === '/deployments') return <DeploymentsPage />;
+  if ((m = match('/deployments/:name', path))) return <DeploymentPage key={m.name} name={m.name!} />;
   if ((m = match('/evaluations/:id', path))) return <EvaluationRedirect key={m.id} id={m.id!} />;
   return (
     <section>
@@ -63,7 +66,7 @@ function Header() {
   const { path } = useLocation();
   const theme = useTheme();
   const { setToken, hasToken } = useApiState();
-  const section = path.startsWith('/models') ? 'models' : 'experiments';
+  const section = path.startsWith('/models') ? 'models' : path.startsWith('/deployments') ? 'deployments' : 'experiments';
   return (
     <header className="topbar">
       <Link href="/" className="brand">
@@ -75,6 +78,9 @@ function Header() {
         </Link>
         <Link href="/models" className={section === 'models' ? 'active' : undefined}>
           Models
+        </Link>
+        <Link href="/deployments" className={section === 'deployments' ? 'active' : undefined}>
+          Deployments
         </Link>
       </nav>
       <span className="grow" />

@@ -6,18 +6,8 @@ import { ReleasePanel } from '../components/evaluation/ReleasePanel';
 import { SelectedEvaluation } from '../components/evaluation/SelectedEvaluation';
 import { evaluationHref } from '../components/evaluation/shared';
 import { VersionNav } from '../components/VersionNav';
+import { usePolling } from '../lib/polling';
 import { Link, navigate, path } from '../router';
-
-/** Advances every `ms` while `active`; used as a dependency to re-fetch running evaluations. */
-function usePolling(active: boolean, ms = 1000): number {
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => setTick((n) => n + 1), ms);
-    return () => clearInterval(t);
-  }, [active, ms]);
-  return tick;
-}
 
 /** `/evaluations/:id`: finds the evaluation's model version and shows it on that version's evaluation page. */
 export function EvaluationRedirect({ id }: { id: string }) {

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import type { ModelVersion } from '@slipway/client';
 import { useApi } from '../api';
 import { ErrorBox, KeyValues, Loading, Tags } from '../components/Common';
+import { ModeBadge, trafficText } from '../components/deployment/shared';
 import { LineageGraph } from '../components/LineageGraph';
 import { VersionNav } from '../components/VersionNav';
 import { formatBytes, formatTime } from '../format';
@@ -80,6 +81,8 @@ export function ModelsPage() {
 export function ModelPage({ name }: { name: string }) {
   const model = useApi((c) => c.getModel(name), [name]);
   const history = useApi((c) => c.modelHistory(name, { limit: 50 }), [name]);
+  // A store without the gateway (or a viewer without access) just shows no deployments.
+  const deployments = useApi((c) => c.listDeployments().then((r) => r.deployments.filter((d) => d.model === name), () => null), [name]);
   const m = model.data?.model;
   return (
     <section>
@@ -105,6 +108,19 @@ export function ModelPage({ name }: { name: string }) {
               <Tags tags={m.tags} />
             </div>
           </div>
+          {deployments.data && deployments.data.length > 0 && (
+            <>
+              <h2>Deployments</h2>
+              <ul className="model-deployments" data-testid="model-deployments">
+                {deployments.data.map((d) => (
+                  <li key={d.name}>
+                    <Link href={path('deployments', d.name)}>{d.name}</Link> <ModeBadge mode={d.mode} /> <span className="small muted">{d.alias ? `@${d.alias} · ` : 'pinned · '}</span>
+                    <span className="small">{trafficText(d)}</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h2>Versions</h2>
           <table className="grid">
             <thead>
