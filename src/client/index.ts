@@ -234,6 +234,13 @@ export class SlipwayClient {
   revokeToken = (idOrName: string) => this.request<{ token: TokenInfo }>('DELETE', `/api/v1/tokens/${enc(idOrName)}`);
   audit = (q: AuditQuery = {}) => this.request<{ entries: AuditEntry[] }>('GET', '/api/v1/audit', { query: q as Query });
   gc = (body: GcBody = {}) => this.request<GcResult>('POST', '/api/v1/admin/gc', { body });
+
+  /** Shadow mode: the mirrored candidate's predictions compared with stable's on the same requests. */
+  shadowReport = (name: string, q: { since?: string; until?: string; tolerance?: number } = {}) =>
+    this.request<{ report: import('../serving/shadow.js').ShadowReport }>('GET', `/api/v1/deployments/${enc(name)}/shadow-report`, { query: q });
+  /** A/B test: assignment check (sample ratio mismatch) and an always-valid test of the outcome (label, or its field `metric`). */
+  abReport = (name: string, metric?: string, q: { since?: string; until?: string; alpha?: number; tau2?: number; minPerArm?: number; direction?: 'higher' | 'lower' } = {}) =>
+    this.request<{ report: import('../serving/ab.js').AbReport }>('GET', `/api/v1/deployments/${enc(name)}/ab-report`, { query: { ...q, metric } });
 }
 
 const causeOf = (err: unknown): string => {

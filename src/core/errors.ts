@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 export const httpStatusOf: Record<ErrorCode, number> = {
@@ -22,6 +23,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   PERMISSION_DENIED: 403,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A model server or other dependency is down or refused (circuit open): retry later. */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlipwayError } from '../core/errors.js';
+import { CircuitBreaker } from './breaker.js';
 import type { Column, Frame } from './frame.js';
-import { decodePredictions, openHttpRuntime } from './http.js';
+import { breakerStateOf, decodePredictions, openHttpRuntime } from './http.js';
 
 const num = (values: number[]): Column => ({ kind: 'number', values: Float64Array.from(values) });
 const str = (values: (string | null)[]): Column => ({ kind: 'string', values });
@@ -150,7 +151,7 @@ describe('openHttpRuntime', () => {
       calls++;
       json(res, 502, { message: 'bad gateway' });
     };
-    const e = await expectCode((await openHttpRuntime(base, { retries: 1, backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /answered 502: \{"message":"bad gateway"\}/);
+    const e = await expectCode((await openHttpRuntime(base, { retries: 1, backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /answered 502: \{"message":"bad gateway"\}/);
     expect(e.details).toMatchObject({ status: 502 });
     expect(calls).toBe(2);
   });
@@ -162,7 +163,7 @@ describe('openHttpRuntime', () => {
       res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('x'.repeat(1000));
     };
-    const e = await expectCode((await openHttpRuntime(base, { backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /answered 500: x+$/);
+    const e = await expectCode((await openHttpRuntime(base, { backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /answered 500: x+$/);
     expect(e.message.endsWith('x'.repeat(200))).toBe(true);
     expect(e.message).not.toContain('x'.repeat(201));
     expect(calls).toBe(1);
@@ -170,7 +171,7 @@ describe('openHttpRuntime', () => {
 
   it('times out a slow server', async () => {
     handler = (body, req, res) => setTimeout(() => sumModel(body, req, res), 1000);
-    await expectCode((await openHttpRuntime(base, { timeoutMs: 100 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /did not answer within 100 ms/);
+    await expectCode((await openHttpRuntime(base, { timeoutMs: 100 })).predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /did not answer within 100 ms/);
   });
 
   it('retries connection errors, then reports the server unreachable', async () => {
@@ -180,8 +181,90 @@ describe('openHttpRuntime', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const started = Date.now();
-    await expectCode((await openHttpRuntime(`http://127.0.0.1:${port}`, { retries: 2, backoffMs: 20 })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /unreachable: ECONNREFUSED/);
+    await expectCode((await openHttpRuntime(`http://127.0.0.1:${port}`, { retries: 2, backoffMs: 20 })).predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /unreachable: ECONNREFUSED/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(55); // 20 + 40 ms of backoff
+  });
+
+  it('does not retry a timeout, nor a 504 (the model got the request and was slow)', async () => {
+    let calls = 0;
+    handler = (body, req, res) => {
+      calls++;
+      setTimeout(() => sumModel(body, req, res), 300);
+    };
+    await expectCode((await openHttpRuntime(base, { timeoutMs: 50, retries: 3, backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /did not answer within 50 ms/);
+    expect(calls).toBe(1);
+    calls = 0;
+    handler = (_b, _req, res) => {
+      calls++;
+      json(res, 504, { message: 'upstream timed out' });
+    };
+    const e = await expectCode((await openHttpRuntime(base, { retries: 3, backoffMs: 5 })).predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /answered 504/);
+    expect(e.details).toMatchObject({ status: 504 });
+    expect(calls).toBe(1);
+  });
+
+  it('keeps 4xx answers apart from failures: INVALID_STATE, not retried, not counted by the breaker', async () => {
+    let calls = 0;
+    handler = (_b, _req, res) => {
+      calls++;
+      json(res, 400, { message: 'bad column' });
+    };
+    const rt = await openHttpRuntime(base, { retries: 2, backoffMs: 5, breaker: { failureThreshold: 1 } });
+    for (let i = 0; i < 3; i++) await expectCode(rt.predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /answered 400/);
+    expect(calls).toBe(3);
+    expect(breakerStateOf(rt)).toBe('closed');
+  });
+
+  it('counts a call that exhausted its retries once, then fails fast without contacting the server, and recovers through a probe', async () => {
+    let calls = 0;
+    let healthy = false;
+    handler = (body, req, res) => {
+      calls++;
+      if (healthy) sumModel(body, req, res);
+      else json(res, 503, { message: 'down' });
+    };
+    let t = 0;
+    const changes: string[] = [];
+    const rt = await openHttpRuntime(base, { retries: 2, backoffMs: 1, breaker: { failureThreshold: 3, coolDownMs: 1000, now: () => t, onStateChange: (to, from) => changes.push(`${from}→${to}`) } });
+    for (let i = 0; i < 2; i++) await expectCode(rt.predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /answered 503/);
+    expect(calls).toBe(6); // 2 calls × 3 attempts
+    expect(breakerStateOf(rt)).toBe('closed'); // 6 failed attempts, but only 2 failed calls
+    await expectCode(rt.predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /answered 503/);
+    expect(breakerStateOf(rt)).toBe('open');
+    calls = 0;
+    const fast = await expectCode(rt.predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /circuit breaker open after 3 consecutive failures; next attempt in 1000 ms/);
+    expect(fast.details).toMatchObject({ breaker: 'open', retryAfterMs: 1000 });
+    expect(fast.status).toBeGreaterThanOrEqual(500);
+    expect(calls).toBe(0);
+
+    t = 1000; // cool-down over: one probe, which fails (after its retries) and re-opens
+    expect(breakerStateOf(rt)).toBe('half-open');
+    await expectCode(rt.predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /answered 503/);
+    expect(calls).toBe(3);
+    expect(breakerStateOf(rt)).toBe('open');
+    t = 2000;
+    healthy = true;
+    const p = await rt.predict(frameOf({ a: num([5]) }));
+    expect(Array.from(p.value!)).toEqual([5]);
+    expect(breakerStateOf(rt)).toBe('closed');
+    expect(changes).toEqual(['closed→open', 'open→half-open', 'half-open→open', 'open→half-open', 'half-open→closed']);
+  });
+
+  it('stops retrying once the breaker has opened on other calls', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await new Promise((resolve) => closed.once('listening', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 60_000 });
+    const patient = await openHttpRuntime(url, { retries: 3, backoffMs: 100, breaker }); // alone: 100 + 200 + 400 ms of backoff
+    const started = Date.now();
+    const slow = patient.predict(frameOf({ a: num([1]) }));
+    await expectCode((await openHttpRuntime(url, { retries: 0, breaker })).predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /unreachable: ECONNREFUSED/);
+    expect(breaker.state()).toBe('open');
+    await expectCode(slow, 'UNAVAILABLE', /unreachable: ECONNREFUSED/);
+    expect(Date.now() - started).toBeLessThan(400); // gave up at its first retry
+    await expectCode(patient.predict(frameOf({ a: num([1]) })), 'UNAVAILABLE', /circuit breaker open/);
   });
 
   it('rejects answers that do not fit the batch', async () => {

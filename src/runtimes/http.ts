@@ -13,16 +13,22 @@
  * Without `classes`, labels seen as strings/numbers are numbered in order of first appearance *within the batch*,
  * so callers scoring several batches should pass `classes` (evaluation knows them from the dataset).
  * Missing values travel as JSON null (NaN cannot be written in JSON).
+ *
+ * Failures: a server that is unreachable, times out or answers 5xx fails the call with an `UNAVAILABLE_CODE` error
+ * (a 5xx to the gateway's callers, counted as an error by the canary analysis), and counts towards the circuit
+ * breaker in front of it (breaker.ts), which then fails calls fast until a probe gets through. A 4xx answer or an
+ * answer that cannot be read is INVALID_STATE and shows the server is up.
  */
 import { invalid, invalidState, SlipwayError } from '../core/errors.js';
+import { CircuitBreaker, UNAVAILABLE_CODE, type BreakerOptions, type BreakerState } from './breaker.js';
 import type { Frame } from './frame.js';
 import type { ModelRuntime, Predictions, RuntimeInput } from './types.js';
 import { columnsFor } from './validate.js';
 
 export interface HttpRuntimeOptions {
-  /** Per request; default 30 s. */
+  /** Per attempt; default 30 s. A timed-out attempt is never retried. */
   timeoutMs?: number;
-  /** Extra attempts after a connection error or a 502/503/504; default 2. */
+  /** Extra attempts after a connection error or a 502/503; default 2. */
   retries?: number;
   /** Class labels in model order: predictions are then class labels or probabilities over these. */
   classes?: string[];
@@ -30,23 +36,49 @@ export interface HttpRuntimeOptions {
   inputs?: RuntimeInput[];
   /** First backoff delay, doubled each retry; default 200 ms. */
   backoffMs?: number;
+  /**
+   * The circuit breaker in front of the server (see breaker.ts): options for this runtime's own (default: 5
+   * consecutive failed calls open it for 10 s), a breaker to share, or false for none.
+   */
+  breaker?: BreakerOptions | CircuitBreaker | false;
 }
 
-const RETRY_STATUS = new Set([502, 503, 504]);
+/**
+ * Retried statuses: the request was not processed (a proxy found no server, or the server is not ready). 504 is not
+ * among them: it means the model got the request and took too long, and trying again would only wait as long again
+ * and add load to a server that is already slow — the same reason a timeout of ours is not retried.
+ */
+const RETRY_STATUS = new Set([502, 503]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** fetch rejects with a TypeError ("fetch failed") whose cause carries the socket error for connection failures. */
-function isConnectionError(e: unknown): boolean {
-  if (!(e instanceof TypeError)) return false;
-  const code = (e as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' ? /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/.test(code) : true;
+const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+
+/**
+ * fetch rejects with a TypeError ("fetch failed") whose cause carries the socket error for connection failures.
+ * 'retry': the request never reached a model (refused, reset, DNS), safe and cheap to try again; 'timeout': a
+ * connect timeout, which took its time already and is not retried; null: not a connection error.
+ */
+function connectionError(e: unknown): 'retry' | 'timeout' | null {
+  if (!(e instanceof TypeError)) return null;
+  const cause = (e as { cause?: { code?: unknown } }).cause;
+  if (isTimeout(cause) || cause?.code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  const code = cause?.code;
+  return typeof code !== 'string' || /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET)$/.test(code) ? 'retry' : null;
 }
 
-const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+/** Errors that say the server is unavailable (unreachable, timed out, 5xx): the ones the breaker counts. */
+const unavailable = new WeakSet<object>();
+function down(message: string, details?: Record<string, unknown>): SlipwayError {
+  const e = new SlipwayError(UNAVAILABLE_CODE, message, details);
+  unavailable.add(e);
+  return e;
+}
+const isUnavailable = (e: unknown) => typeof e === 'object' && e !== null && unavailable.has(e);
 
 class HttpModelRuntime implements ModelRuntime {
   readonly kind = 'http' as const;
   readonly inputs: RuntimeInput[];
+  readonly breaker: CircuitBreaker | null;
   readonly #endpoint: string;
   readonly #timeoutMs: number;
   readonly #retries: number;
@@ -60,6 +92,8 @@ class HttpModelRuntime implements ModelRuntime {
     this.#backoffMs = options.backoffMs ?? 200;
     this.#classes = options.classes;
     this.inputs = options.inputs ?? [];
+    const b = options.breaker;
+    this.breaker = b === false ? null : b instanceof CircuitBreaker ? b : new CircuitBreaker({ name: `model server ${endpoint}`, ...b });
   }
 
   #body(frame: Frame): string {
@@ -80,12 +114,24 @@ class HttpModelRuntime implements ModelRuntime {
     return JSON.stringify({ dataframe_split: { columns: names, data } });
   }
 
+  /** Another attempt is worth it: attempts are left and the breaker has not opened meanwhile (other calls failed). */
+  #mayRetry(attempt: number): boolean {
+    return attempt < this.#retries && this.breaker?.state() !== 'open';
+  }
+
   /**
    * POSTs with retries. Retrying is safe: scoring a batch has no side effects on a model server, so a POST to
-   * /invocations is idempotent even though POSTs in general are not. Only connection errors and 502/503/504
-   * (a proxy or a server not ready) are retried; a timeout or any other status is final.
+   * /invocations is idempotent even though POSTs in general are not. Only connection errors and 502/503 (a proxy or
+   * a server not ready) are retried; a timeout or any other status is final. The whole exchange, retries included,
+   * is one call for the breaker: it counts once, as a failure only when the server is unavailable (unreachable,
+   * timed out, 5xx); any other answer shows the server is up.
    */
-  async #post(body: string): Promise<unknown> {
+  #post(body: string): Promise<unknown> {
+    return this.breaker ? this.breaker.run(() => this.#attempts(body), isUnavailable) : this.#attempts(body);
+  }
+
+  async #attempts(body: string): Promise<unknown> {
+    const timedOut = () => down(`model server ${this.#endpoint} did not answer within ${this.#timeoutMs} ms`, { upstream: 'timeout' });
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
@@ -96,15 +142,15 @@ class HttpModelRuntime implements ModelRuntime {
           signal: AbortSignal.timeout(this.#timeoutMs),
         });
       } catch (e) {
-        if (isTimeout(e)) throw invalidState(`model server ${this.#endpoint} did not answer within ${this.#timeoutMs} ms`);
-        if (isConnectionError(e) && attempt < this.#retries) {
+        if (isTimeout(e)) throw timedOut();
+        if (connectionError(e) === 'retry' && this.#mayRetry(attempt)) {
           await sleep(this.#backoffMs * 2 ** attempt);
           continue;
         }
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        throw invalidState(`model server ${this.#endpoint} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+        throw down(`model server ${this.#endpoint} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`, { upstream: 'unreachable' });
       }
-      if (RETRY_STATUS.has(res.status) && attempt < this.#retries) {
+      if (RETRY_STATUS.has(res.status) && this.#mayRetry(attempt)) {
         await res.body?.cancel();
         await sleep(this.#backoffMs * 2 ** attempt);
         continue;
@@ -113,14 +159,14 @@ class HttpModelRuntime implements ModelRuntime {
       try {
         text = await res.text();
       } catch (e) {
-        if (isTimeout(e)) throw invalidState(`model server ${this.#endpoint} did not answer within ${this.#timeoutMs} ms`);
-        throw invalidState(`model server ${this.#endpoint}: reading the answer failed: ${(e as Error).message}`);
+        if (isTimeout(e)) throw timedOut();
+        throw down(`model server ${this.#endpoint}: reading the answer failed: ${(e as Error).message}`, { upstream: 'unreachable' });
       }
       if (!res.ok) {
-        throw new SlipwayError('INVALID_STATE', `model server ${this.#endpoint} answered ${res.status}: ${text.slice(0, 200)}`, {
-          status: res.status,
-          body: text.slice(0, 200),
-        });
+        const message = `model server ${this.#endpoint} answered ${res.status}: ${text.slice(0, 200)}`;
+        const details = { status: res.status, body: text.slice(0, 200) };
+        // A 5xx is the server failing; a 4xx is the request (the server is up and said why).
+        throw res.status >= 500 ? down(message, details) : new SlipwayError('INVALID_STATE', message, details);
       }
       try {
         return JSON.parse(text) as unknown;
@@ -239,6 +285,11 @@ export function decodePredictions(predictions: unknown[], classes?: string[]): P
     labelIndex[r] = best;
   }
   return { rows, classes: names, labelIndex, proba };
+}
+
+/** The state of an HTTP runtime's circuit breaker (null for other runtimes, or without one), e.g. for metrics. */
+export function breakerStateOf(runtime: ModelRuntime): BreakerState | null {
+  return runtime instanceof HttpModelRuntime ? (runtime.breaker?.state() ?? null) : null;
 }
 
 /** A runtime for a model server; nothing is contacted until the first `predict`. */

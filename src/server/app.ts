@@ -91,6 +91,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
   const predictionLog = new PredictionLog(options.database.db, { spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`) });
   const gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
+    logger: app.log,
     ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),
   });
   await gateway.start();

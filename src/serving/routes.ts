@@ -11,10 +11,12 @@ import { infoOf } from '../runtimes/onnx/runtime.js';
 import type { Frame } from '../runtimes/frame.js';
 import type { Predictions } from '../runtimes/types.js';
 import type { App, AppContext } from '../server/app.js';
+import { abReport } from './ab.js';
 import * as D from './deployments.js';
 import { attachLabels } from './feedback.js';
 import type { Gateway, Served } from './gateway.js';
 import * as P from './protocols/index.js';
+import { shadowReport } from './shadow.js';
 
 const tags = ['deployments'];
 const NameParam = Type.Object({ name: Type.String() });
@@ -104,6 +106,41 @@ function registerDeploymentRoutes(api: App, ctx: AppContext, gateway: Gateway): 
   }));
   api.post('/deployments/:name/restore', { schema: { tags, params: NameParam, body: Type.Object({ revision: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }) } }, async (req) =>
     changed(await D.restoreRevision(db, req.actor, req.params.name, req.body.revision)),
+  );
+  // ---- experiment reports: shadow comparison and A/B analysis (see shadow.ts, ab.ts) ----
+  const timeOf = (iso: string | undefined, field: string): number | undefined => {
+    if (iso === undefined) return undefined;
+    const t = Date.parse(iso);
+    if (!Number.isFinite(t)) throw new SlipwayError('INVALID_ARGUMENT', `${field} must be an ISO 8601 time, got "${iso}".`, { field });
+    return t;
+  };
+  const Window = { since: Type.Optional(Type.String({ minLength: 1 })), until: Type.Optional(Type.String({ minLength: 1 })) };
+  api.get('/deployments/:name/shadow-report', { schema: { tags, params: NameParam, querystring: Type.Object({ ...Window, tolerance: Type.Optional(Type.Number({ minimum: 0 })) }) } }, async (req) => {
+    const { since, until, tolerance } = req.query;
+    await gateway.log.flush().catch(() => {}); // predictions still queued in memory count too
+    return { report: await shadowReport(db, req.params.name, { since: timeOf(since, 'since'), until: timeOf(until, 'until'), tolerance }) };
+  });
+  api.get(
+    '/deployments/:name/ab-report',
+    {
+      schema: {
+        tags,
+        params: NameParam,
+        querystring: Type.Object({
+          ...Window,
+          metric: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+          tau2: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          minPerArm: Type.Optional(Type.Integer({ minimum: 2 })),
+          direction: Type.Optional(Type.Union([Type.Literal('higher'), Type.Literal('lower')])),
+        }),
+      },
+    },
+    async (req) => {
+      const { since, until, metric, alpha, tau2, minPerArm, direction } = req.query;
+      await gateway.log.flush().catch(() => {});
+      return { report: await abReport(db, req.params.name, { since: timeOf(since, 'since'), until: timeOf(until, 'until'), metric, alpha, tau2, minPerArm, higherIsBetter: direction !== 'lower' }) };
+    },
   );
   api.post(
     '/feedback',
