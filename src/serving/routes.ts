@@ -13,7 +13,7 @@ import type { Predictions } from '../runtimes/types.js';
 import type { App, AppContext } from '../server/app.js';
 import { abReport } from './ab.js';
 import * as D from './deployments.js';
-import { attachLabels } from './feedback.js';
+import { attachLabelsFlushingLog } from './feedback.js';
 import type { Gateway, Served } from './gateway.js';
 import * as P from './protocols/index.js';
 import { shadowReport } from './shadow.js';
@@ -144,15 +144,10 @@ function registerDeploymentRoutes(api: App, ctx: AppContext, gateway: Gateway): 
   );
   api.post(
     '/feedback',
-    { schema: { tags, body: Type.Object({ items: Type.Array(Type.Object({ predictionId: Type.String({ minLength: 1, maxLength: 64 }), label: Type.Unknown() }, { additionalProperties: false }), { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false }) } },
+    { schema: { tags, body: Type.Object({ items: Type.Array(Type.Object({ predictionId: Type.String({ minLength: 1, maxLength: 64 }), label: Type.Unknown() }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }) } },
     async (req) => {
-      let result = await attachLabels(db, req.body.items);
-      if (result.unknown.length > 0) {
-        // The predictions may still sit in the log's queue: write it out and try those once more.
-        await gateway.log.flush();
-        const again = await attachLabels(db, req.body.items.filter((i) => result.unknown.includes(i.predictionId)));
-        result = { updated: result.updated + again.updated, unknown: again.unknown };
-      }
+      // Predictions may still sit in the log's queue: the unknown ids are retried once after a flush.
+      const result = await attachLabelsFlushingLog(db, gateway.log, req.body.items);
       if (result.unknown.length > 0 && result.updated === 0) throw new SlipwayError('NOT_FOUND', `No prediction with id ${result.unknown.slice(0, 5).join(', ')}${result.unknown.length > 5 ? ` (and ${result.unknown.length - 5} more)` : ''}.`, { unknown: result.unknown });
       return result;
     },
