@@ -89,7 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (api) => registerEvaluationRoutes(api as App, ctx), { prefix: '/api/v1' });
   await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
-  const predictionLog = new PredictionLog(options.database.db, { spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`) });
+  const predictionLog = new PredictionLog(options.database.db, { spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`), sqlite: options.database.sqlite });
   const gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
     logger: app.log,
     ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),

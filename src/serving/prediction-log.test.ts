@@ -147,6 +147,19 @@ describe('PredictionLog', () => {
     expect(spillFiles()).toEqual([]);
   });
 
+  it.runIf(process.env.SLIPWAY_TEST_DB !== 'postgres')('on SQLite, writes through the raw handle with one prepared statement, ignoring ids already stored', async () => {
+    const log = make(store.database.db, { sqlite: store.database.sqlite });
+    const entries = Array.from({ length: 3000 }, (_, i) => entry({ sampled: i % 2 === 0 }));
+    for (const e of entries) log.log(e);
+    await log.flush();
+    for (const e of entries.slice(0, 10)) log.log(e); // a replay of the same ids
+    await log.flush();
+    expect(await count()).toBe(3000);
+    expect(log.stats()).toMatchObject({ written: 3000, dropped: 0, spilled: 0 });
+    const row = await store.database.db.selectFrom('predictions').selectAll().where('id', '=', entries[0]!.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(row.inputs!)).toEqual({ x: [1, 2, 3] });
+  });
+
   it('writes a partial batch within flushMs without being asked', async () => {
     const log = make(store.database.db, { flushMs: 20 });
     log.log(entry());

@@ -14,6 +14,7 @@
  * between the insert and the file's deletion) still leaves one row per prediction.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
@@ -65,6 +66,8 @@ export interface PredictionLogOptions {
   spillFileBytes?: number;
   /** Store and spill failures; never thrown to the caller of `log()`. */
   onError?(e: unknown): void;
+  /** The raw SQLite handle behind the store, for prepared-statement inserts (see insertPredictionRows). */
+  sqlite?: BetterSqlite3.Database | null;
 }
 
 export interface PredictionLogStats {
@@ -151,9 +154,28 @@ export const isPostgres = (db: Kysely<DB>): boolean => db.getExecutor().adapter 
  * Inserts rows in one transaction, ignoring ids already stored; returns how many were new. On PostgreSQL one
  * statement per chunk binds one array per column; elsewhere one multi-row VALUES statement per chunk.
  */
-export async function insertPredictionRows(db: Kysely<DB>, rows: readonly LogRow[]): Promise<number> {
+const SQLITE_INSERT_PREDICTION =
+  'INSERT INTO predictions (id, deployment, model_version, role, at, latency_ms, status, inputs, outputs, error, request_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING';
+const sqliteStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+/**
+ * Inserts rows in one transaction, ignoring ids already stored. On SQLite, given the raw handle behind `db`, a cached
+ * prepared statement runs once per row inside the transaction: building a multi-row statement with the query builder
+ * per batch costs more than the inserts themselves.
+ */
+export async function insertPredictionRows(db: Kysely<DB>, rows: readonly LogRow[], sqlite?: BetterSqlite3.Database | null): Promise<number> {
   if (rows.length === 0) return 0;
   const pg = isPostgres(db);
+  if (sqlite && !pg) {
+    let stmt = sqliteStatements.get(sqlite);
+    if (!stmt) sqliteStatements.set(sqlite, (stmt = sqlite.prepare(SQLITE_INSERT_PREDICTION)));
+    const insert = stmt;
+    return db.transaction().execute(async () => {
+      let inserted = 0;
+      for (const r of rows) inserted += insert.run(r.id, r.deployment, r.model_version, r.role, r.at, r.latency_ms, r.status, r.inputs, r.outputs, r.error, r.request_key).changes;
+      return inserted;
+    });
+  }
   return db.transaction().execute(async (trx) => {
     let inserted = 0;
     for (let i = 0; i < rows.length; i += MAX_BATCH) {
@@ -337,6 +359,7 @@ export class PredictionLog {
   /** After a failed spill, no new attempt before this time (backoff, as for the store). */
   private spillBlockedUntil = 0;
   private spillFailures = 0;
+  private readonly sqlite: BetterSqlite3.Database | null;
 
   /**
    * `db` may be a getter, read before every store attempt, so the caller can swap the handle (reconnect).
@@ -354,6 +377,7 @@ export class PredictionLog {
     this.highWater = Math.max(this.batchSize, Math.floor(this.maxQueue * 0.8));
     this.spillDir = options.spillDir;
     this.onError = options.onError;
+    this.sqlite = options.sqlite ?? null;
     this.ready = this.init();
     void this.ready.then(() => {
       if (this.backlog.length > 0) this.kick();
@@ -641,7 +665,7 @@ export class PredictionLog {
   /** One insert, given up on (and reported as a failure) after `slowMs`; the abandoned insert may still commit. */
   private async store(rows: LogRow[]): Promise<StoreResult> {
     try {
-      return { ok: true, inserted: await this.withTimeout(insertPredictionRows(this.getDb(), rows)) };
+      return { ok: true, inserted: await this.withTimeout(insertPredictionRows(this.getDb(), rows, this.sqlite)) };
     } catch (error) {
       return { ok: false, error, slow: error instanceof SlowStoreError };
     }
