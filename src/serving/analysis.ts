@@ -11,6 +11,9 @@ export interface RoleStats {
   errors: number;
   errorRate: number;
   p99Ms: number;
+  /** Predictions whose label has come back through the feedback API, and the share predicted right. */
+  labelled: number;
+  accuracy: number | null;
   /** A number per sampled prediction: the positive-class probability, the value, or the label's index. */
   scores: number[];
 }
@@ -64,7 +67,7 @@ export function ksStatistic(a: number[], b: number[]): number {
 async function statsOf(db: Kysely<DB>, deployment: string, role: 'stable' | 'candidate', version: number, from: number, to: number): Promise<RoleStats> {
   const rows = await db
     .selectFrom('predictions')
-    .select(['status', 'latency_ms', 'outputs'])
+    .select(['status', 'latency_ms', 'outputs', 'label'])
     .where('deployment', '=', deployment)
     .where('role', '=', role)
     .where('model_version', '=', version)
@@ -76,16 +79,26 @@ async function statsOf(db: Kysely<DB>, deployment: string, role: 'stable' | 'can
   const latencies = rows.map((r) => Number(r.latency_ms)).sort((p, q) => p - q);
   const errors = rows.filter((r) => Number(r.status) >= 500).length;
   const scores: number[] = [];
+  let labelled = 0;
+  let right = 0;
   for (const r of rows) {
     if (r.outputs === null) continue;
-    const s = scoreOf(JSON.parse(r.outputs));
+    const outputs = JSON.parse(r.outputs) as { label?: unknown };
+    const s = scoreOf(outputs);
     if (s !== null && Number.isFinite(s)) scores.push(s);
+    // Online accuracy, for classifiers whose predictions have come back labelled.
+    if (r.label !== null && outputs.label !== undefined && outputs.label !== null) {
+      labelled++;
+      if (String(JSON.parse(r.label)) === String(outputs.label)) right++;
+    }
   }
   return {
     requests: rows.length,
     errors,
     errorRate: rows.length > 0 ? errors / rows.length : 0,
     p99Ms: latencies.length > 0 ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]! : 0,
+    labelled,
+    accuracy: labelled > 0 ? right / labelled : null,
     scores,
   };
 }
@@ -103,6 +116,11 @@ export async function analyseStep(db: Kysely<DB>, deployment: string, stable: nu
     reasons.push(`p99 latency ${c.p99Ms.toFixed(2)} ms against stable's ${s.p99Ms.toFixed(2)} ms (allowed ×${t.maxLatencyRatio})`);
   }
   if (shift !== null && shift > t.maxPredictionShift) reasons.push(`predictions shifted from stable's (KS ${shift.toFixed(3)} > ${t.maxPredictionShift})`);
+  // Labels arrive late: accuracy is judged only once both versions have enough labelled predictions in the step.
+  const minLabels = t.minLabels ?? 30;
+  if (s.accuracy !== null && c.accuracy !== null && s.labelled >= minLabels && c.labelled >= minLabels && s.accuracy - c.accuracy > (t.maxAccuracyDrop ?? 0.05)) {
+    reasons.push(`online accuracy ${(c.accuracy * 100).toFixed(1)}% against stable's ${(s.accuracy * 100).toFixed(1)}% on labelled predictions (allowed drop ${((t.maxAccuracyDrop ?? 0.05) * 100).toFixed(1)} points)`);
+  }
   const strip = ({ scores: _s, ...rest }: RoleStats) => rest;
   // Errors fail a step at once, whatever the volume; passing needs enough candidate traffic.
   return { passed: reasons.length === 0 && !inconclusive, inconclusive: inconclusive && reasons.length === 0, stable: strip(s), candidate: strip(c), predictionShift: shift, reasons };

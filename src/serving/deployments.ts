@@ -32,6 +32,10 @@ export interface AnalysisThresholds {
   minRequests: number;
   /** Latency differences smaller than this many milliseconds never fail a step, whatever the ratio. */
   latencySlackMs: number;
+  /** Largest drop of online accuracy (labels from the feedback API) allowed below stable's, e.g. 0.05 = 5 points. */
+  maxAccuracyDrop: number;
+  /** Fewest labelled predictions per version before accuracy is judged. */
+  minLabels: number;
 }
 
 export const DEFAULT_STEPS: CanaryStep[] = [
@@ -39,7 +43,7 @@ export const DEFAULT_STEPS: CanaryStep[] = [
   { weight: 0.25, durationSeconds: 120 },
   { weight: 0.5, durationSeconds: 120 },
 ];
-export const DEFAULT_THRESHOLDS: AnalysisThresholds = { maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxPredictionShift: 0.2, minRequests: 50, latencySlackMs: 5 };
+export const DEFAULT_THRESHOLDS: AnalysisThresholds = { maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxPredictionShift: 0.2, minRequests: 50, latencySlackMs: 5, maxAccuracyDrop: 0.05, minLabels: 30 };
 
 export interface DeploymentState {
   name: string;

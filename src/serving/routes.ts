@@ -22,7 +22,7 @@ const tags = ['deployments'];
 const NameParam = Type.Object({ name: Type.String() });
 const Step = Type.Object({ weight: Type.Number({ exclusiveMinimum: 0, maximum: 1 }), durationSeconds: Type.Number({ minimum: 0, maximum: 604_800 }) }, { additionalProperties: false });
 const Thresholds = Type.Partial(
-  Type.Object({ maxErrorRateIncrease: Type.Number({ minimum: 0 }), maxLatencyRatio: Type.Number({ minimum: 1 }), maxPredictionShift: Type.Number({ minimum: 0, maximum: 1 }), minRequests: Type.Integer({ minimum: 1 }), latencySlackMs: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+  Type.Object({ maxErrorRateIncrease: Type.Number({ minimum: 0 }), maxLatencyRatio: Type.Number({ minimum: 1 }), maxPredictionShift: Type.Number({ minimum: 0, maximum: 1 }), minRequests: Type.Integer({ minimum: 1 }), latencySlackMs: Type.Number({ minimum: 0 }), maxAccuracyDrop: Type.Number({ minimum: 0, maximum: 1 }), minLabels: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
 );
 
 const CreateBody = Type.Object(
