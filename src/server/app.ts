@@ -95,6 +95,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),
   });
   await gateway.start();
+  app.decorate('gateway', gateway);
   const controller = new RolloutController(options.database.db, gateway, options.rolloutIntervalMs);
   controller.start();
   app.addHook('onClose', async () => {

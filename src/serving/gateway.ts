@@ -39,6 +39,9 @@ interface Loaded {
   runtime: Promise<ModelRuntime>;
   bytes: number;
   lastUsed: number;
+  /** Requests using it now: an unloaded model is closed only once the last one is done. */
+  active: number;
+  unloaded: boolean;
 }
 
 /** A hash of a request key as a share in [0, 1): the same key always lands on the same side of a weight. */
@@ -63,6 +66,8 @@ export interface Served {
   version: number;
   role: Exclude<Role, 'shadow'>;
   runtime: ModelRuntime;
+  /** Call once the request is done with the runtime. */
+  release(): void;
 }
 
 export interface Answer {
@@ -140,6 +145,11 @@ export class Gateway {
     return d;
   }
 
+  /** The model versions loaded on this gateway, as `model/version`. */
+  loaded(): string[] {
+    return [...this.models.keys()].map((k) => k.replace('\u0000', '/')).sort();
+  }
+
   list(): Deployment[] {
     return [...this.deployments.values()];
   }
@@ -152,7 +162,7 @@ export class Gateway {
       hit.lastUsed = performance.now();
       return hit.runtime;
     }
-    const entry: Loaded = { key, runtime: Promise.resolve(null as unknown as ModelRuntime), bytes: 0, lastUsed: performance.now() };
+    const entry: Loaded = { key, runtime: Promise.resolve(null as unknown as ModelRuntime), bytes: 0, lastUsed: performance.now(), active: 0, unloaded: false };
     entry.runtime = (async () => {
       const v = await getModelVersion(this.database.db, model, version);
       entry.bytes = v.size ?? 0;
@@ -174,8 +184,27 @@ export class Gateway {
       if (total <= this.budget) break;
       this.models.delete(m.key);
       total -= m.bytes;
-      void m.runtime.then((r) => r.close()).catch(() => {});
+      m.unloaded = true;
+      if (m.active === 0) void m.runtime.then((r) => r.close()).catch(() => {});
     }
+  }
+
+  /** A runtime held for one request: an eviction meanwhile waits for the release before closing it. */
+  private async acquire(model: string, version: number): Promise<{ runtime: ModelRuntime; release: () => void }> {
+    const runtime = await this.model(model, version);
+    const entry = this.models.get(`${model}\u0000${version}`);
+    if (!entry) return { runtime, release: () => {} };
+    entry.active++;
+    let released = false;
+    return {
+      runtime,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.active--;
+        if (entry.unloaded && entry.active === 0) void runtime.close().catch(() => {});
+      },
+    };
   }
 
   /** Which version answers: the candidate for its share of traffic (by request key when given), else stable. */
@@ -187,11 +216,19 @@ export class Gateway {
     return { version: d.stable, role: 'stable' };
   }
 
-  /** The runtime that will answer a request to a deployment. */
-  async serve(name: string, requestKey: string | null): Promise<Served> {
+  /** The runtime that will answer a request to a deployment (a version it serves, when pinned by the caller). */
+  async serve(name: string, requestKey: string | null, pinned?: number): Promise<Served> {
     const deployment = this.deployment(name);
-    const { version, role } = this.route(deployment, requestKey);
-    return { deployment, version, role, runtime: await this.model(deployment.model, version) };
+    let { version, role } = this.route(deployment, requestKey);
+    if (pinned !== undefined && pinned !== version) {
+      if (pinned !== deployment.stable && pinned !== deployment.candidate) {
+        throw new SlipwayError('NOT_FOUND', `Deployment "${name}" does not serve version ${pinned}; it serves v${deployment.stable}${deployment.candidate !== null ? ` and v${deployment.candidate}` : ''}.`);
+      }
+      version = pinned;
+      role = pinned === deployment.stable ? 'stable' : 'candidate';
+    }
+    const { runtime, release } = await this.acquire(deployment.model, version);
+    return { deployment, version, role, runtime, release };
   }
 
   /**
@@ -252,9 +289,11 @@ export class Gateway {
 
   private async shadow(d: Deployment, version: number, frame: Frame, primaryIds: string[], payload: (row: number, p: Predictions) => { inputs: unknown; outputs: unknown }): Promise<void> {
     const started = performance.now();
+    let release = () => {};
     try {
-      const runtime = await this.model(d.model, version);
-      const p = await runtime.predict(frame);
+      const held = await this.acquire(d.model, version);
+      release = held.release;
+      const p = await held.runtime.predict(frame);
       const latencyMs = performance.now() - started;
       this.metrics.observe(d.name, version, 'shadow', 200, latencyMs / 1000, frame.rows);
       this.record(d, version, 'shadow', frame, p, latencyMs, null, payload, primaryIds);
@@ -264,6 +303,8 @@ export class Gateway {
       const id = newPredictionId();
       this.options.logger?.warn({ deployment: d.name, version, role: 'shadow', predictionId: id, shadows: primaryIds[0], latencyMs, error: (err as Error).message }, 'shadow prediction failed');
       this.log.log({ id, deployment: d.name, modelVersion: version, role: 'shadow', at: Date.now(), latencyMs, status: 500, inputs: null, outputs: null, error: (err as Error).message, requestKey: primaryIds[0] ?? null, sampled: false });
+    } finally {
+      release();
     }
   }
 }

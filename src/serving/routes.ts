@@ -169,17 +169,16 @@ export async function registerServingRoutes(app: App, ctx: AppContext, gateway: 
   const infer = async (name: string, headers: Record<string, unknown>, reply: { header(k: string, v: string): unknown }, decode: (s: Served) => P.Decoded, pinned?: string) => {
     const d = gateway.deployment(name);
     const key = keyOf(d, headers);
-    let served = await gateway.serve(name, key);
-    if (pinned !== undefined && String(served.version) !== pinned) {
-      const v = Number(pinned);
-      if (v !== d.stable && v !== d.candidate) throw new SlipwayError('NOT_FOUND', `Deployment "${name}" does not serve version ${pinned}; it serves v${d.stable}${d.candidate !== null ? ` and v${d.candidate}` : ''}.`);
-      served = { ...served, version: v, role: v === d.stable ? 'stable' : 'candidate', runtime: await gateway.model(d.model, v) };
+    const served = await gateway.serve(name, key, pinned === undefined ? undefined : Number(pinned));
+    try {
+      const decoded = decode(served);
+      const answer = await gateway.predict(served, decoded.frame, key, payloadOf(decoded.frame));
+      reply.header('x-prediction-id', answer.ids.join(','));
+      reply.header('x-model-version', String(answer.version));
+      return { served, decoded, answer };
+    } finally {
+      served.release();
     }
-    const decoded = decode(served);
-    const answer = await gateway.predict(served, decoded.frame, key, payloadOf(decoded.frame));
-    reply.header('x-prediction-id', answer.ids.join(','));
-    reply.header('x-model-version', String(answer.version));
-    return { served, decoded, answer };
   };
 
   app.get('/v2/health/live', open, async () => ({ live: true }));

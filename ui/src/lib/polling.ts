@@ -37,8 +37,9 @@ export interface Polled<T> {
 /**
  * Loads with the current client now and every `ms` after, one request at a time. Unlike useApi, a failed poll
  * keeps the last data on screen (a restarting server should not blank the page); a 401 opens the token prompt.
+ * With `active` false it loads once (and again when `deps` change) without polling.
  */
-export function usePolled<T>(load: (client: SlipwayClient) => Promise<T>, deps: unknown[], ms = 2000): Polled<T> {
+export function usePolled<T>(load: (client: SlipwayClient) => Promise<T>, deps: unknown[], ms = 2000, active = true): Polled<T> {
   const { client, requireToken } = useApiState();
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [nonce, setNonce] = useState(0);
@@ -53,7 +54,7 @@ export function usePolled<T>(load: (client: SlipwayClient) => Promise<T>, deps: 
         (data) => {
           if (!live) return;
           setState({ data, loading: false });
-          timer = setTimeout(run, ms);
+          if (active) timer = setTimeout(run, ms);
         },
         (error: Error) => {
           if (!live) return;
@@ -63,7 +64,7 @@ export function usePolled<T>(load: (client: SlipwayClient) => Promise<T>, deps: 
             return; // polling resumes with the new client once a token is given
           }
           setState((s) => ({ ...s, error, loading: false }));
-          timer = setTimeout(run, ms);
+          if (active) timer = setTimeout(run, ms);
         },
       );
     };
@@ -73,6 +74,6 @@ export function usePolled<T>(load: (client: SlipwayClient) => Promise<T>, deps: 
       if (timer) clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, nonce, ms, ...deps]);
+  }, [client, nonce, ms, active, ...deps]);
   return { data: state.data, error: state.error, loading: state.loading, reload: () => setNonce((n) => n + 1) };
 }

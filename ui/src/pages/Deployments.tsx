@@ -2,6 +2,7 @@ import type { Deployment } from '@slipway/client';
 import { ErrorBox, KeyValues, Loading } from '../components/Common';
 import { Promote, Rollback, StartRollout } from '../components/deployment/Actions';
 import { CanaryProgress, Endpoints, History, LastChange } from '../components/deployment/Details';
+import { AbCard, ShadowCard, experimentCards } from '../components/deployment/Experiments';
 import { ActionBadge, ModeBadge, TrafficBar, isAutoRollback, pct } from '../components/deployment/shared';
 import { formatTime } from '../format';
 import { usePolled } from '../lib/polling';
@@ -84,6 +85,19 @@ export function DeploymentPage({ name }: { name: string }) {
   const loaded = usePolled((c) => Promise.all([c.getDeployment(name), c.deploymentHistory(name)]).then(([g, h]) => ({ d: g.deployment, revisions: h.revisions })), [name], POLL_MS);
   const d = loaded.data?.d;
   const revisions = loaded.data?.revisions ?? [];
+  const cards = d ? experimentCards(d, revisions) : null;
+  const shadowCard = d && cards?.shadow && (
+    <div key="shadow">
+      <h2>Shadow comparison</h2>
+      <ShadowCard d={d} t={cards.shadow} />
+    </div>
+  );
+  const abCard = d && cards?.ab && (
+    <div key="ab">
+      <h2>A/B test</h2>
+      <AbCard d={d} t={cards.ab} />
+    </div>
+  );
   return (
     <section>
       <nav className="crumbs">
@@ -103,6 +117,7 @@ export function DeploymentPage({ name }: { name: string }) {
             <h2>Traffic</h2>
             <TrafficBar traffic={d} />
             <CanaryProgress d={d} />
+            {cards?.shadowFirst ? [shadowCard, abCard] : [abCard, shadowCard]}
             <h2>Last change</h2>
             <LastChange d={d} latest={revisions[0]} />
             <h2>Endpoints</h2>
