@@ -35,7 +35,7 @@ describe(`gateway under steady load (${testDialect})`, () => {
     const load = Promise.all(Array.from({ length: 4 }, (_, n) => worker(n)));
     const wait = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
     const until = async (check: () => Promise<boolean>) => {
-      for (let i = 0; i < 200 && !(await check()); i++) await wait(50);
+      for (let i = 0; i < 400 && !(await check()); i++) await wait(50);
     };
     const state = async () => (await client.getDeployment('soak')).deployment;
 
@@ -53,7 +53,8 @@ describe(`gateway under steady load (${testDialect})`, () => {
     running = false;
     await load;
 
-    expect((await state())).toMatchObject({ stable: 3, previous: 1 });
+    const history = (await client.deploymentHistory('soak')).revisions.map((r) => `${r.action}: ${r.reason ?? ''}`);
+    expect(await state(), history.join(' | ')).toMatchObject({ stable: 3, previous: 1 });
     expect(results.length).toBeGreaterThan(200);
     expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(results.every((r) => r.ids === 1)).toBe(true);

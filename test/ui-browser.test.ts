@@ -268,4 +268,63 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     await page.waitForURL(/\/deployments\/churn-live$/);
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
   });
+
+  it('shows the shadow comparison of a shadow rollout, then the A/B test of an A/B rollout with both arms', async () => {
+    const client = new SlipwayClient({ url: server.url });
+    await client.createModel({ name: 'churn-trial' });
+    expect(await registerOnnx(client, 'churn-trial', churnModel())).toBe(1);
+    expect(await registerOnnx(client, 'churn-trial', churnModel(1, 0.5))).toBe(2); // v2 leans towards churn
+    await client.createDeployment({ name: 'churn-trials', model: 'churn-trial', version: 1 });
+    const customer = (i: number) => ({ tenure: (i * 7) % 60, spend: (i * 37) % 200 });
+    const predict = async (records: Record<string, number>[], headers: Record<string, string> = {}) => {
+      const res = await fetch(`${server.url}/deployments/churn-trials/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ records }) });
+      expect(res.status).toBe(200);
+      await res.text();
+      return { ids: res.headers.get('x-prediction-id')!.split(','), version: Number(res.headers.get('x-model-version')) };
+    };
+
+    // Shadow: v2 gets a copy of every request; 30 predictions in 3 requests.
+    await client.startRollout('churn-trials', { mode: 'shadow', version: 2, weight: 1, reason: 'compare the churn-leaning model on live traffic' });
+    for (let r = 0; r < 3; r++) await predict(Array.from({ length: 10 }, (_, k) => customer(r * 10 + k)));
+    for (let i = 0; i < 100 && (await client.shadowReport('churn-trials')).report.pairs < 30; i++) await new Promise((ok) => setTimeout(ok, 50));
+    await page.goto(`${server.url}/deployments/churn-trials`);
+    const shadow = page.getByTestId('shadow-report');
+    const agreement = shadow.getByTestId('shadow-agreement');
+    await agreement.waitFor({ timeout: 15_000 });
+    expect(await agreement.innerText()).toMatch(/\d+\.\d%\s*agreement/);
+    expect(await shadow.innerText()).toMatch(/on \d+ of 30 requests/);
+    expect(await shadow.getByTestId('shadow-shift').innerText()).toMatch(/KS \d\.\d{3}/);
+    expect(await shadow.getByTestId('shadow-latency').innerText()).toMatch(/stable v1[\s\S]*shadow v2/);
+    expect(await page.getByTestId('ab-report').count()).toBe(0);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shot('deployment-shadow');
+
+    // A/B: after a rollback, half of the callers (by x-user-id) get v2; their outcomes come back as feedback, B converting more.
+    await client.rollbackDeployment('churn-trials', 'shadow done');
+    await client.startRollout('churn-trials', { mode: 'ab', version: 2, weight: 0.5, reason: 'does v2 retain more customers?' });
+    const items: { predictionId: string; label: number }[] = [];
+    for (let u = 0; u < 120; u++) {
+      const { ids, version } = await predict([customer(u)], { 'x-user-id': `user-${u}` });
+      items.push({ predictionId: ids[0]!, label: (u * 7) % 10 < (version === 2 ? 8 : 3) ? 1 : 0 });
+    }
+    expect(await client.sendFeedback(items)).toEqual({ updated: 120, unknown: [] });
+    const ab = page.getByTestId('ab-report');
+    await ab.getByTestId('ab-arms').waitFor({ timeout: 15_000 });
+    const arms = ab.getByTestId('ab-arms').locator('tbody tr');
+    await page.waitForFunction(() => /\b120 requests\b/.test(document.querySelector('[data-testid="ab-split"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    expect(await arms.count()).toBe(2);
+    expect(await arms.nth(0).innerText()).toMatch(/A\s*v1/);
+    expect(await arms.nth(1).innerText()).toMatch(/B\s*v2/);
+    const { report } = await client.abReport('churn-trials');
+    expect(report.arms.a.n + report.arms.b.n).toBe(120);
+    expect(await arms.nth(0).innerText()).toContain(String(report.arms.a.n));
+    expect(await arms.nth(1).innerText()).toContain(String(report.arms.b.n));
+    expect(await ab.getByTestId('verdict').innerText()).toContain(report.verdict === 'B is better' ? 'B is better' : 'No difference yet');
+    expect(await ab.getByTestId('difference-bar').count()).toBe(1);
+    expect(await page.getByTestId('shadow-report').count()).toBe(0); // the A/B test is the latest experiment
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(ROOT, 'test-output', 'ui-deployment-experiments.png'), fullPage: true });
+    await shot('deployment-experiments');
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  });
 });

@@ -1,12 +1,15 @@
 /**
  * Opens the model runtime a registered version needs, for evaluation and the gateway alike: ONNX from this server's
- * artifact store (run in-process), or a model server when the source is an http(s) URL.
+ * artifact store (in process by default; on worker threads and/or behind a batcher by `onnx`), or a model server
+ * when the source is an http(s) URL.
  */
 import type { Kysely } from 'kysely';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { invalid } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
+import { withDynamicBatching, type BatchingOptions } from '../runtimes/batcher.js';
 import { openHttpRuntime } from '../runtimes/http.js';
+import { openOnnxWorkerRuntime } from '../runtimes/onnx/pool.js';
 import { openOnnxRuntime, signatureColumns } from '../runtimes/onnx/runtime.js';
 import type { ModelRuntime, RuntimeInput } from '../runtimes/types.js';
 import { findModelFile } from './artifact-facts.js';
@@ -22,6 +25,12 @@ export interface OpenOptions {
   features?: RuntimeInput[];
   /** For the error message when the version cannot be run. */
   purpose: 'evaluate' | 'serve';
+  /**
+   * How an ONNX version runs. Default: in process (on the calling thread), no batching. `threads` ≥ 1: on that many
+   * worker threads (runtimes/onnx/pool.ts), so a heavy model does not stall the event loop. `batching`: concurrent
+   * predicts concatenated into one call (runtimes/batcher.ts). Ignored for model servers.
+   */
+  onnx?: { threads?: number; batching?: BatchingOptions };
 }
 
 export async function openVersionRuntime(db: Kysely<DB>, store: ArtifactStore, v: ModelVersion, options: OpenOptions): Promise<ModelRuntime> {
@@ -39,5 +48,8 @@ export async function openVersionRuntime(db: Kysely<DB>, store: ArtifactStore, v
   const { stream } = await store.get(path);
   const chunks: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  return openOnnxRuntime(new Uint8Array(Buffer.concat(chunks)), { signature: v.signature });
+  const bytes = new Uint8Array(Buffer.concat(chunks));
+  const threads = options.onnx?.threads ?? 0;
+  const runtime = threads > 0 ? await openOnnxWorkerRuntime(bytes, { signature: v.signature, threads }) : await openOnnxRuntime(bytes, { signature: v.signature });
+  return options.onnx?.batching ? withDynamicBatching(runtime, options.onnx.batching) : runtime;
 }

@@ -159,7 +159,7 @@ export function ShadowCard({ d, t }: { d: Deployment; t: TestWindow }) {
                 <p>
                   v{t.candidate} {r.agreement.kind === 'value' ? `gave the same value (within ${pct(r.agreement.tolerance)})` : 'predicted the same label'} as v{t.stable} on{' '}
                   <strong>
-                    {r.agreement.agreeing.toLocaleString('en-US')} of {plural(r.compared, 'request')}
+                    {r.agreement.agreeing.toLocaleString('en-US')} of {plural(r.compared, 'prediction')}
                   </strong>
                   .
                 </p>
@@ -174,7 +174,10 @@ export function ShadowCard({ d, t }: { d: Deployment; t: TestWindow }) {
               )}
               <p data-testid="shadow-shift">
                 {capital(r.score.shift)}.
-                {r.score.meanAbsDifference !== null && <span className="muted"> Scores differ by {num(r.score.meanAbsDifference)} on average.</span>}
+                {/* The shift names the mean signed difference; the mean absolute one adds something only when they differ. */}
+                {r.score.meanAbsDifference !== null && Math.abs(r.score.meanAbsDifference - Math.abs(r.score.meanDifference ?? 0)) > 1e-3 * r.score.meanAbsDifference && (
+                  <span className="muted"> Scores differ by {num(r.score.meanAbsDifference)} on average, either way.</span>
+                )}
               </p>
               <p className={r.shadowErrors > 0 ? 'fail-text' : 'muted'}>{r.shadowErrors === 0 ? 'No shadow errors.' : `${plural(r.shadowErrors, 'shadow call')} failed.`}</p>
             </div>
@@ -198,41 +201,47 @@ export function ShadowCard({ d, t }: { d: Deployment; t: TestWindow }) {
  * real difference, one across zero is not (yet).
  */
 export function DifferenceBar({ diff, lo, hi, higherIsBetter }: { diff: number | null; lo: number | null; hi: number | null; higherIsBetter: boolean }) {
-  const W = 360;
-  const H = 58;
-  const pad = 14;
+  const W = 400;
+  const H = 64;
+  const pad = 16;
   const bounded = lo !== null && hi !== null;
   const m = Math.max(Math.abs(diff ?? 0), bounded ? Math.max(Math.abs(lo), Math.abs(hi)) : 0) * 1.15 || 1;
   const x = (v: number) => pad + ((Math.max(-m, Math.min(m, v)) + m) / (2 * m)) * (W - 2 * pad);
   const side = bounded && lo > 0 ? 'up' : bounded && hi < 0 ? 'down' : 'none';
   const tone = side === 'none' ? 'neutral' : (side === 'up') === higherIsBetter ? 'good' : 'bad';
-  const y = 26;
+  const y = 38;
+  // The interval's ends are labelled above it, both when they fit apart, else the one further from zero.
+  const ends = bounded ? (x(hi) - x(lo) >= 56 ? [lo, hi] : [Math.abs(lo) > Math.abs(hi) ? lo : hi]) : [];
   return (
-    <svg className={`diff-bar diff-${tone}`} width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`B − A = ${diff === null ? 'unknown' : signed(diff)}${bounded ? `, 95% interval ${signed(lo)} to ${signed(hi)}` : ''}`} data-testid="difference-bar">
-      <text x={pad} y={10} className="diff-side" textAnchor="start">
+    <svg
+      className={`diff-bar diff-${tone}`}
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={`B − A = ${diff === null ? 'unknown' : signed(diff)}${bounded ? `, interval ${signed(lo)} to ${signed(hi)}` : ''}`}
+      data-testid="difference-bar"
+    >
+      <text x={pad} y={11} className="diff-side" textAnchor="start">
         ← {higherIsBetter ? 'A better' : 'B better'}
       </text>
-      <text x={W - pad} y={10} className="diff-side" textAnchor="end">
+      <text x={W - pad} y={11} className="diff-side" textAnchor="end">
         {higherIsBetter ? 'B better' : 'A better'} →
       </text>
       <line x1={pad} x2={W - pad} y1={y} y2={y} className="diff-axis" />
-      <line x1={x(0)} x2={x(0)} y1={y - 12} y2={y + 12} className="diff-zero" />
-      <text x={x(0)} y={H - 4} textAnchor="middle" className="diff-label">
+      <line x1={x(0)} x2={x(0)} y1={y - 11} y2={y + 11} className="diff-zero" />
+      <text x={x(0)} y={H - 3} textAnchor="middle" className="diff-label">
         0
       </text>
       {bounded && <rect x={x(lo)} y={y - 5} width={Math.max(2, x(hi) - x(lo))} height={10} rx={3} className="diff-interval" />}
-      {bounded &&
-        // Each end's value under it, unless it would overlap the zero or the other end.
-        [lo, hi].map((v, i) => {
-          const at = x(v);
-          const other = x(i === 0 ? hi : lo);
-          if (Math.abs(at - x(0)) < 26 || Math.abs(at - other) < 52) return null;
-          return (
-            <text key={i} x={at} y={H - 4} textAnchor="middle" className="diff-label">
-              {signed(v)}
-            </text>
-          );
-        })}
+      {ends.map((v) => (
+        <text key={v} x={Math.min(W - 22, Math.max(22, x(v)))} y={y - 10} textAnchor="middle" className="diff-label">
+          {signed(v)}
+        </text>
+      ))}
+      {!bounded && (
+        <text x={W / 2} y={y - 10} textAnchor="middle" className="diff-label">
+          no interval yet
+        </text>
+      )}
       {diff !== null && <circle cx={x(diff)} cy={y} r={5} className="diff-point" />}
     </svg>
   );
@@ -453,7 +462,7 @@ function AbBody({ r, t, what, higherIsBetter }: { r: AbReport; t: TestWindow; wh
       </div>
       <p className="small muted">
         Since {formatTime(r.since)}
-        {t.running ? '' : ` until ${formatTime(r.until)}`}. {r.summary}
+        {t.running ? '' : ` until ${formatTime(r.until)}`}; outcomes are compared in the order their labels arrived.
       </p>
     </>
   );
