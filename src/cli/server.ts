@@ -16,6 +16,7 @@ export function registerServer(program: Command, io: Io): void {
     .option('--artifacts <uri>', 'artifact store: a directory, file:// or s3://bucket/prefix (env SLIPWAY_ARTIFACTS; default <home>/artifacts)')
     .option('--auth', 'require API tokens (env SLIPWAY_AUTH); the first start prints an admin token')
     .option('--no-auth', 'do not require tokens, even if SLIPWAY_AUTH is set')
+    .option('--roles <roles>', 'what to serve: api, gateway or both, comma-separated (env SLIPWAY_ROLES; default api,gateway); gateway-only replicas read deployments from the shared database')
     .option('--insecure', 'allow a non-loopback address without auth, e.g. behind an authenticating proxy (env SLIPWAY_INSECURE)')
     .addOption(
       new Option('--log-level <level>', 'server log level (env SLIPWAY_LOG_LEVEL; default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -24,6 +25,7 @@ export function registerServer(program: Command, io: Io): void {
   examples(server, [
     'slipway server',
     'slipway server --host 0.0.0.0 --auth --database-url postgres://slipway@db:5432/slipway --artifacts s3://ml-artifacts/slipway',
+    'slipway server --roles gateway --port 8080 --database-url postgres://slipway@db:5432/slipway --artifacts s3://ml-artifacts/slipway',
   ]);
 }
 

@@ -13,7 +13,12 @@ export interface ServerConfig {
   auth: boolean;
   insecure: boolean;
   logLevel: string;
+  /** What this process serves: `api` (tracking, registry, evaluation, UI, deployment control) and/or `gateway`. */
+  roles: ServerRole[];
 }
+
+export type ServerRole = 'api' | 'gateway';
+export const SERVER_ROLES: readonly ServerRole[] = ['api', 'gateway'];
 
 export interface ServerFlags {
   host?: string;
@@ -24,6 +29,7 @@ export interface ServerFlags {
   auth?: boolean;
   insecure?: boolean;
   logLevel?: string;
+  roles?: string;
 }
 
 const truthy = (v: string | undefined): boolean | undefined =>
@@ -42,7 +48,15 @@ export function resolveServerConfig(flags: ServerFlags = {}, env: NodeJS.Process
     auth: flags.auth ?? truthy(env.SLIPWAY_AUTH) ?? false,
     insecure: flags.insecure ?? truthy(env.SLIPWAY_INSECURE) ?? false,
     logLevel: flags.logLevel ?? env.SLIPWAY_LOG_LEVEL ?? 'info',
+    roles: parseRoles(flags.roles ?? env.SLIPWAY_ROLES ?? 'api,gateway'),
   };
+}
+
+function parseRoles(text: string): ServerRole[] {
+  const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = roles.filter((r) => !(SERVER_ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0 || roles.length === 0) throw new Error(`Invalid roles "${text}": use a comma-separated list of ${SERVER_ROLES.join(', ')}.`);
+  return [...new Set(roles)] as ServerRole[];
 }
 
 /** Auth may be off only while nothing but this machine can reach the server. */

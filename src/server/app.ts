@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TokenVerifier } from '../access/tokens.js';
 import { registerAccessRoutes } from '../access/routes.js';
 import type { ArtifactStore } from '../artifacts/store.js';
+import type { ServerRole } from '../core/config.js';
 import type { PromotionGuard } from '../core/promotion.js';
 import type { Database } from '../db/database.js';
 import { registerEvaluationRoutes } from '../evaluation/routes.js';
@@ -13,7 +14,7 @@ import { RolloutController } from '../serving/controller.js';
 import { Gateway } from '../serving/gateway.js';
 import { GatewayMetrics } from '../serving/metrics.js';
 import { PredictionLog } from '../serving/prediction-log.js';
-import { registerServingRoutes } from '../serving/routes.js';
+import { registerDeploymentControl, registerServingRoutes } from '../serving/routes.js';
 import { EvaluationService } from '../evaluation/service.js';
 import { registerMlflowRoutes } from '../mlflow/routes.js';
 import { registerRegistryRoutes } from '../registry/routes.js';
@@ -50,6 +51,8 @@ export interface BuildAppOptions {
   gatewayMemoryBytes?: number;
   /** How often the rollout controller checks canaries and followed aliases (default 1 s). */
   rolloutIntervalMs?: number;
+  /** What to serve (default both): `api` everything but inference; `gateway` inference, health and /metrics. */
+  roles?: ServerRole[];
 }
 
 /** Assembles the HTTP server: auth, error mapping, OpenAPI and every domain's routes. Does not listen. */
@@ -68,8 +71,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
   const verifier = registerAuth(app, options.database, options.auth);
   const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
-  // Evaluations run inside this process: any left running belong to a server that stopped.
-  await evaluations.failInterrupted();
+  const roles = new Set(options.roles ?? ['api', 'gateway']);
+  // Evaluations run inside the api process: any left running belong to a server that stopped.
+  if (roles.has('api')) await evaluations.failInterrupted();
   const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard };
 
   await app.register(swagger, {
@@ -84,25 +88,31 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.get('/version', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send(VERSION));
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(async (api) => registerTrackingRoutes(api as App, ctx), { prefix: '/api/v1' });
-  await app.register(async (api) => registerRegistryRoutes(api as App, ctx), { prefix: '/api/v1' });
-  await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
-  await app.register(async (api) => registerEvaluationRoutes(api as App, ctx), { prefix: '/api/v1' });
-  await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
-  const predictionLog = new PredictionLog(options.database.db, { spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`), sqlite: options.database.sqlite });
-  const gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
-    logger: app.log,
-    ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),
-  });
-  await gateway.start();
-  app.decorate('gateway', gateway);
-  const controller = new RolloutController(options.database.db, gateway, options.rolloutIntervalMs);
-  controller.start();
-  app.addHook('onClose', async () => {
-    await controller.close();
-    await gateway.close();
-  });
-  await registerServingRoutes(app, ctx, gateway);
-  await registerUi(app, options.uiRoot === undefined ? defaultUiRoot() : options.uiRoot);
+  let gateway: Gateway | null = null;
+  if (roles.has('gateway')) {
+    const predictionLog = new PredictionLog(options.database.db, { spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`), sqlite: options.database.sqlite });
+    const gw = (gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
+      logger: app.log,
+      ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),
+    }));
+    await gw.start();
+    app.decorate('gateway', gw);
+    const controller = new RolloutController(options.database.db, gw, options.rolloutIntervalMs);
+    controller.start();
+    app.addHook('onClose', async () => {
+      await controller.close();
+      await gw.close();
+    });
+    await registerServingRoutes(app, gw);
+  }
+  if (roles.has('api')) {
+    await app.register(async (api) => registerTrackingRoutes(api as App, ctx), { prefix: '/api/v1' });
+    await app.register(async (api) => registerRegistryRoutes(api as App, ctx), { prefix: '/api/v1' });
+    await app.register(async (api) => registerAccessRoutes(api as App, ctx), { prefix: '/api/v1' });
+    await app.register(async (api) => registerEvaluationRoutes(api as App, ctx), { prefix: '/api/v1' });
+    await registerDeploymentControl(app, ctx, gateway);
+    await app.register(async (mlflow) => registerMlflowRoutes(mlflow as App, ctx));
+    await registerUi(app, options.uiRoot === undefined ? defaultUiRoot() : options.uiRoot);
+  }
   return app;
 }

@@ -56,6 +56,7 @@ async function serve(config: ServerConfig, env: NodeJS.ProcessEnv, database: Dat
     artifacts,
     auth: config.auth,
     logger: { level: config.logLevel },
+    roles: config.roles,
   });
   let address: string;
   try {

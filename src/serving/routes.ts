@@ -76,7 +76,10 @@ function payloadOf(frame: Frame) {
 }
 
 /** Control plane, under /api/v1: every change is applied to this gateway at once (others see it at their next poll). */
-function registerDeploymentRoutes(api: App, ctx: AppContext, gateway: Gateway): void {
+function registerDeploymentRoutes(api: App, ctx: AppContext, local: Gateway | null): void {
+  // Without a gateway in this process (an api-only server), changes reach the gateways at their next poll, and
+  // there is no in-memory log to flush.
+  const gateway = local ?? { apply: async () => {}, refresh: async () => {}, log: { flush: async () => {} } };
   const { db } = ctx.database;
   const changed = async (d: D.Deployment) => {
     await gateway.apply(d);
@@ -154,10 +157,13 @@ function registerDeploymentRoutes(api: App, ctx: AppContext, gateway: Gateway): 
   );
 }
 
-/** The gateway's routes: the control plane under /api/v1, the data plane at the protocols' own paths. */
-export async function registerServingRoutes(app: App, ctx: AppContext, gateway: Gateway): Promise<void> {
+/** The control plane, under /api/v1; `gateway` is this process's gateway, or null when it runs none. */
+export async function registerDeploymentControl(app: App, ctx: AppContext, gateway: Gateway | null): Promise<void> {
   await app.register(async (api) => registerDeploymentRoutes(api as App, ctx, gateway), { prefix: '/api/v1' });
+}
 
+/** The data plane at the protocols' own paths, and /metrics. */
+export async function registerServingRoutes(app: App, gateway: Gateway): Promise<void> {
   // ---- data plane ----
   const reader = { config: { role: 'viewer' as const } };
   const open = { config: { public: true } };
