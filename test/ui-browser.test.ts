@@ -292,7 +292,7 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     const agreement = shadow.getByTestId('shadow-agreement');
     await agreement.waitFor({ timeout: 15_000 });
     expect(await agreement.innerText()).toMatch(/\d+\.\d%\s*agreement/);
-    expect(await shadow.innerText()).toMatch(/on \d+ of 30 requests/);
+    expect(await shadow.innerText()).toMatch(/on \d+ of 30 predictions/);
     expect(await shadow.getByTestId('shadow-shift').innerText()).toMatch(/KS \d\.\d{3}/);
     expect(await shadow.getByTestId('shadow-latency').innerText()).toMatch(/stable v1[\s\S]*shadow v2/);
     expect(await page.getByTestId('ab-report').count()).toBe(0);
@@ -311,7 +311,7 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     const ab = page.getByTestId('ab-report');
     await ab.getByTestId('ab-arms').waitFor({ timeout: 15_000 });
     const arms = ab.getByTestId('ab-arms').locator('tbody tr');
-    await page.waitForFunction(() => /\b120 requests\b/.test(document.querySelector('[data-testid="ab-split"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.waitForFunction(`/\\b120 requests\\b/.test(document.querySelector('[data-testid="ab-split"]')?.textContent ?? '')`, undefined, { timeout: 15_000 }); // all assigned
     expect(await arms.count()).toBe(2);
     expect(await arms.nth(0).innerText()).toMatch(/A\s*v1/);
     expect(await arms.nth(1).innerText()).toMatch(/B\s*v2/);

@@ -5,6 +5,7 @@ import { sliceFrame, type Column, type Frame } from '../frame.js';
 import type { ModelRuntime } from '../types.js';
 import { linearRegressor, logisticRegression, treeEnsembleClassifier, treeEnsembleRegressor, type Tree } from './builder.js';
 import { openOnnxWorkerRuntime, runningOnnxWorkers } from './pool.js';
+import { onnx } from './proto.js';
 import { openOnnxRuntime } from './runtime.js';
 
 const num = (values: number[] | Float64Array): Column => ({ kind: 'number', values: Float64Array.from(values) });
@@ -122,31 +123,55 @@ describe('openOnnxWorkerRuntime', () => {
     expect((await worker.predict(randomFrame(3))).rows).toBe(3);
   });
 
-  it('brings back errors raised on the worker as the same SlipwayError', async () => {
-    // An int64 input takes integers only: the check happens when the worker builds the tensor.
-    const { onnx, DataType } = await import('./proto.js');
-    const m = onnx.ModelProto.decode(linearRegressor({ featureNames: ['a'], coefficients: [2], intercept: 0, perFeatureInputs: true }));
-    m.graph!.input![0]!.type!.tensorType!.elemType = DataType.INT64;
-    // Cast the int64 input to float before the rest of the graph.
-    const g = m.graph!;
-    const original = g.input![0]!.name!;
-    for (const n of g.node!) n.input = n.input!.map((x) => (x === original ? 'a_float' : x));
-    g.node!.unshift(onnx.NodeProto.create({ opType: 'Cast', input: [original], output: ['a_float'], attribute: [{ name: 'to', type: 2, i: DataType.FLOAT }] }));
-    const bytes = onnx.ModelProto.encode(m).finish();
+  it('sends string columns and brings back errors raised on the worker as the same SlipwayError', async () => {
+    // city (string) → CategoryMapper → int64, + count (int64) → Cast float. The int64 check happens on the worker.
+    const vi = (name: string, elemType: number) => ({ name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }, { dimValue: 1 }] } } } });
+    const T = onnx.TensorProto.DataType;
+    const A = onnx.AttributeProto.AttributeType;
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [
+        { domain: '', version: 17 },
+        { domain: 'ai.onnx.ml', version: 3 },
+      ],
+      graph: {
+        name: 'typed',
+        input: [vi('city', T.STRING), vi('count', T.INT64)],
+        output: [vi('variable', T.FLOAT)],
+        node: [
+          {
+            opType: 'CategoryMapper',
+            domain: 'ai.onnx.ml',
+            input: ['city'],
+            output: ['city_id'],
+            attribute: [
+              { name: 'cats_strings', type: A.STRINGS, strings: ['oslo', 'lima'].map((c) => new TextEncoder().encode(c)) },
+              { name: 'cats_int64s', type: A.INTS, ints: [10, 20] },
+              { name: 'default_int64', type: A.INT, i: 0 },
+            ],
+          },
+          { opType: 'Add', input: ['city_id', 'count'], output: ['sum'] },
+          { opType: 'Cast', input: ['sum'], output: ['variable'], attribute: [{ name: 'to', type: A.INT, i: T.FLOAT }] },
+        ],
+      },
+    }).finish();
     const inProcess = await track(openOnnxRuntime(bytes));
     const worker = await track(openOnnxWorkerRuntime(bytes));
-    expect((await worker.predict(frameOf({ a: num([1, 2]) }))).value).toEqual((await inProcess.predict(frameOf({ a: num([1, 2]) }))).value);
-    const e = await worker.predict(frameOf({ a: num([1.5]) })).catch((err: unknown) => err);
+    expect(worker.inputs).toEqual(inProcess.inputs);
+    const frame = frameOf({ count: num([1, 2, 3]), city: str(['lima', 'oslo', null]) });
+    const p = await worker.predict(frame);
+    expect(p).toEqual(await inProcess.predict(frame));
+    expect(Array.from(p.value!)).toEqual([21, 12, 3]);
+    const e = await worker.predict(frameOf({ count: num([1.5]), city: str(['lima']) })).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(SlipwayError);
     expect((e as SlipwayError).code).toBe('INVALID_ARGUMENT');
-    expect((e as Error).message).toMatch(/cannot be fed to the model's int64 input "a"/);
+    expect((e as Error).message).toMatch(/value of 1\.5 cannot be fed to the model's int64 input "count"/);
   });
 
   it('rejects a model it cannot open with the in-process error, leaving no worker behind', async () => {
     const before = runningOnnxWorkers();
-    const noNames = treeEnsembleRegressor({ featureNames: ['a', 'b'], trees: randomTrees(1, 1, 1) });
-    const { onnx } = await import('./proto.js');
-    const m = onnx.ModelProto.decode(noNames);
+    // One [N, F] tensor and no feature names: cannot be fed from named columns.
+    const m = onnx.ModelProto.decode(logistic);
     m.metadataProps = [];
     const bytes = onnx.ModelProto.encode(m).finish();
     const e1 = await openOnnxRuntime(bytes).catch((e: unknown) => e);
