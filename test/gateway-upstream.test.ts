@@ -172,6 +172,9 @@ describe(`gateway in front of model servers that fail (${testDialect})`, () => {
     expect(count('2', 'candidate', '503')).toBe(failed.length);
     expect(count('2', 'candidate', '200')).toBe(outcomes.filter((o) => o.version === '2').length);
     expect(count('1', 'stable', '200')).toBe(outcomes.filter((o) => o.version === '1').length);
+    // The dead server's breaker is visible: open (1), or half-open (0.5) if its cool-down has passed.
+    expect(metrics).toMatch(/slipway_gateway_upstream_circuit_open\{model="[^"]+",version="2"\} (1|0\.5)/);
+    expect(metrics).toMatch(/slipway_gateway_upstream_circuit_open\{model="[^"]+",version="1"\} 0/);
     expect(metrics).not.toMatch(/slipway_gateway_requests_total\{deployment="upstream",version="1",role="stable",status="5\d\d"\}/);
     const rows = await server.store.database.db.selectFrom('predictions').select(['status', 'error']).where('deployment', '=', 'upstream').where('model_version', '=', 2).where('status', '>=', 500).execute();
     expect(rows.length).toBeLessThanOrEqual(failed.length); // the log may still be writing the last ones

@@ -134,6 +134,7 @@ describe(`inference gateway (${testDialect})`, () => {
     expect(metrics).toMatch(/slipway_gateway_requests_total\{deployment="churn",version="1",role="stable",status="200"\} \d+/);
     expect(metrics).toMatch(/slipway_gateway_latency_seconds_bucket/);
     expect(metrics).toMatch(/slipway_prediction_log_queue_depth \d+/);
+    expect(metrics).toMatch(/slipway_gateway_models_loaded [1-9]/);
   });
 
   it('starts a canary when the followed alias moves, rolls back a candidate whose predictions shift, and promotes a good one', async () => {

@@ -12,6 +12,7 @@ import type { Database } from '../db/database.js';
 import { openVersionRuntime } from '../registry/runtime.js';
 import { getModelVersion } from '../registry/versions.js';
 import type { Frame } from '../runtimes/frame.js';
+import { breakerStateOf } from '../runtimes/http.js';
 import type { ModelRuntime, Predictions } from '../runtimes/types.js';
 import { deploymentRevisions, getDeployment, type Deployment } from './deployments.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -93,6 +94,19 @@ export class Gateway {
     private readonly options: GatewayOptions = {},
   ) {
     this.budget = options.memoryBudgetBytes ?? 2 * 1024 ** 3;
+    metrics.models = () => this.loadedRuntimes();
+  }
+
+  private readonly settled = new Map<string, ModelRuntime>();
+
+  /** Loaded runtimes (those whose load finished), for the metrics. */
+  private loadedRuntimes(): { model: string; version: number; breaker: string | null }[] {
+    return [...this.models.keys()].flatMap((key) => {
+      const rt = this.settled.get(key);
+      if (!rt) return [];
+      const [model, version] = key.split('\u0000');
+      return [{ model: model!, version: Number(version), breaker: breakerStateOf(rt) }];
+    });
   }
 
   /** Loads the deployments and their models, then keeps polling for changes. */
@@ -108,6 +122,7 @@ export class Gateway {
     await this.log.close();
     await Promise.all([...this.models.values()].map(async (m) => (await m.runtime.catch(() => null))?.close()));
     this.models.clear();
+    this.settled.clear();
   }
 
   /** Re-reads deployments whose revision changed, and preloads the versions they serve. */
@@ -166,7 +181,9 @@ export class Gateway {
     entry.runtime = (async () => {
       const v = await getModelVersion(this.database.db, model, version);
       entry.bytes = v.size ?? 0;
-      return openVersionRuntime(this.database.db, this.store, v, { purpose: 'serve' });
+      const rt = await openVersionRuntime(this.database.db, this.store, v, { purpose: 'serve' });
+      this.settled.set(key, rt);
+      return rt;
     })();
     entry.runtime.catch(() => this.models.delete(key));
     this.models.set(key, entry);
@@ -183,6 +200,7 @@ export class Gateway {
     for (const m of victims) {
       if (total <= this.budget) break;
       this.models.delete(m.key);
+      this.settled.delete(m.key);
       total -= m.bytes;
       m.unloaded = true;
       if (m.active === 0) void m.runtime.then((r) => r.close()).catch(() => {});

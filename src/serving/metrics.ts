@@ -14,6 +14,9 @@ export class GatewayMetrics {
   private readonly rows: Counter<'deployment' | 'version' | 'role'>;
   private readonly latency: Histogram<'deployment' | 'version' | 'role'>;
 
+  /** The models a gateway has loaded, with the circuit breaker's state for model servers (null in-process). */
+  models: () => { model: string; version: number; breaker: string | null }[] = () => [];
+
   constructor(logStats: () => { queued: number; written: number; spilled: number; dropped: number; droppedBySampling: number; spillBacklog: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'slipway_' });
     this.requests = new Counter({ name: 'slipway_gateway_requests_total', help: 'Prediction requests by deployment, version, role and HTTP status.', labelNames: ['deployment', 'version', 'role', 'status'], registers: [this.registry] });
@@ -34,6 +37,25 @@ export class GatewayMetrics {
     gauge('slipway_prediction_log_spill_backlog', 'Spilled predictions not yet replayed into the store.', (s) => s.spillBacklog);
     gauge('slipway_prediction_log_dropped_total', 'Predictions dropped because the queue was full and spilling failed.', (s) => s.dropped);
     gauge('slipway_prediction_log_unsampled_total', 'Predictions logged without inputs and outputs, by the sampling rate.', (s) => s.droppedBySampling);
+    const models = () => this.models();
+    new Gauge({
+      name: 'slipway_gateway_models_loaded',
+      help: 'Model versions loaded on this gateway.',
+      registers: [this.registry],
+      collect() {
+        this.set(models().length);
+      },
+    });
+    new Gauge({
+      name: 'slipway_gateway_upstream_circuit_open',
+      help: 'Model servers whose circuit breaker is open (1) or half-open (0.5), by model and version.',
+      labelNames: ['model', 'version'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const m of models()) if (m.breaker !== null) this.set({ model: m.model, version: String(m.version) }, m.breaker === 'open' ? 1 : m.breaker === 'half-open' ? 0.5 : 0);
+      },
+    });
   }
 
   observe(deployment: string, version: number, role: string, status: number, seconds: number, rows = 0): void {
