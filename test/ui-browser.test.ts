@@ -307,9 +307,13 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
       const { ids, version } = await predict([customer(u)], { 'x-user-id': `user-${u}` });
       items.push({ predictionId: ids[0]!, label: (u * 7) % 10 < (version === 2 ? 8 : 3) ? 1 : 0 });
     }
-    expect(await client.sendFeedback(items)).toEqual({ updated: 120, unknown: [] });
+    // Before the outcomes come back, the card says how to send them.
     const ab = page.getByTestId('ab-report');
-    await ab.getByTestId('ab-arms').waitFor({ timeout: 15_000 });
+    await ab.getByTestId('verdict').getByText('No labelled outcomes yet').waitFor({ timeout: 15_000 });
+    expect(await ab.getByTestId('verdict').innerText()).toContain('POST /api/v1/feedback');
+    await shot('deployment-ab-no-labels');
+    expect(await client.sendFeedback(items)).toEqual({ updated: 120, unknown: [] });
+    await ab.getByTestId('verdict').getByText(/B is better|No difference yet/).waitFor({ timeout: 15_000 }); // the next refresh reads the labels
     const arms = ab.getByTestId('ab-arms').locator('tbody tr');
     await page.waitForFunction(`/\\b120 requests\\b/.test(document.querySelector('[data-testid="ab-split"]')?.textContent ?? '')`, undefined, { timeout: 15_000 }); // all assigned
     expect(await arms.count()).toBe(2);

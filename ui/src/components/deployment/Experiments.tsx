@@ -68,7 +68,8 @@ function Verdict({ tone, title, children }: { tone: 'good' | 'neutral' | 'warn' 
   return (
     <div className={`verdict verdict-${tone}`} role="status" data-testid="verdict">
       <div className="verdict-title">
-        <span aria-hidden="true">{tone === 'good' ? '✓' : tone === 'bad' ? '⚠' : tone === 'warn' ? '✗' : '…'}</span> {title}
+        {tone !== 'neutral' && <span aria-hidden="true">{tone === 'good' ? '✓ ' : tone === 'bad' ? '⚠ ' : '✗ '}</span>}
+        {title}
       </div>
       {children && <div className="verdict-text">{children}</div>}
     </div>
@@ -427,35 +428,42 @@ function AbBody({ r, t, what, higherIsBetter }: { r: AbReport; t: TestWindow; wh
         </p>
       )}
       <div className="ab-numbers">
-        <div>
-          <h3>Difference B − A</h3>
-          <div className="ab-diff">
-            <span className="big-number-value small-big">{r.test.difference === null ? '—' : signed(r.test.difference)}</span>
-            <span className="small muted">
-              {lo !== null && hi !== null ? (
-                <>
-                  {level} sure it lies in{' '}
-                  <strong className="mono">
-                    [{signed(lo)}, {signed(hi)}]
-                  </strong>
-                </>
-              ) : (
-                'no interval yet'
-              )}
-            </span>
+        {/* Without outcomes in both arms there is nothing to test yet: only the split is shown. */}
+        {a.n > 0 && b.n > 0 && (
+          <div>
+            <h3>Difference B − A</h3>
+            <div className="ab-diff">
+              <span className="big-number-value small-big">{r.test.difference === null ? '—' : signed(r.test.difference)}</span>
+              <span className="small muted">
+                {lo !== null && hi !== null ? (
+                  <>
+                    {level} sure it lies in{' '}
+                    <strong className="mono">
+                      [{signed(lo)}, {signed(hi)}]
+                    </strong>
+                  </>
+                ) : (
+                  'no interval yet'
+                )}
+              </span>
+            </div>
+            <DifferenceBar diff={r.test.difference} lo={lo} hi={hi} higherIsBetter={higherIsBetter} />
+            <p className="small muted">The bar is the interval: clear of 0, one version really does better; across 0, they could still be equal.</p>
           </div>
-          <DifferenceBar diff={r.test.difference} lo={lo} hi={hi} higherIsBetter={higherIsBetter} />
-          <p className="small muted">The bar is the interval: clear of 0, one version really does better; across 0, they could still be equal.</p>
-        </div>
+        )}
         <div>
-          <h3>p-value</h3>
-          <div className="ab-p">
-            <span className={`big-number-value small-big${r.test.pValue < r.test.alpha ? ' pass-text' : ''}`}>{pValue(r.test.pValue)}</span>
-            <span className="small muted">{r.test.pValue < r.test.alpha ? `below ${r.test.alpha}: a real difference` : `a real difference needs below ${r.test.alpha}`}</span>
-          </div>
-          <p className="small muted">
-            Always valid (mSPRT, {plural(r.test.looks, 'look')}): safe to read as often as you like.
-          </p>
+          {a.n > 0 && b.n > 0 && (
+            <>
+              <h3>p-value</h3>
+              <div className="ab-p">
+                <span className={`big-number-value small-big${r.test.pValue < r.test.alpha ? ' pass-text' : ''}`}>{pValue(r.test.pValue)}</span>
+                <span className="small muted">{r.test.pValue < r.test.alpha ? `below ${r.test.alpha}: a real difference` : `a real difference needs below ${r.test.alpha}`}</span>
+              </div>
+              <p className="small muted">
+                Always valid (mSPRT, {plural(r.test.looks, 'look')}): safe to read as often as you like.
+              </p>
+            </>
+          )}
           <h3>Split</h3>
           <SplitBar r={r} />
         </div>
