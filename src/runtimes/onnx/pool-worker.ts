@@ -17,10 +17,14 @@ export interface PoolWorkerInput {
   sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
-/** Frame columns as sent over the port: the model's input columns only, in input order. */
+/**
+ * Frame columns as sent over the port: the model's input columns only, in input order. Number columns are packed one
+ * after the other into `numbers` (one buffer to move, however many columns), a column giving its start there.
+ */
 export interface WireFrame {
   rows: number;
-  columns: [string, Column][];
+  numbers: Float64Array;
+  columns: [string, { kind: 'number'; start: number } | Extract<Column, { kind: 'string' }>][];
 }
 
 export interface WireError {
@@ -63,7 +67,11 @@ async function serve(port: NonNullable<typeof parentPort>, input: PoolWorkerInpu
   }
   port.on('message', (msg: PoolRequest) => {
     if (msg.type !== 'predict') return;
-    const frame: Frame = { rows: msg.frame.rows, columns: new Map(msg.frame.columns) };
+    const { rows, numbers, columns } = msg.frame;
+    const frame: Frame = {
+      rows,
+      columns: new Map(columns.map(([name, c]): [string, Column] => [name, c.kind === 'number' ? { kind: 'number', values: numbers.subarray(c.start, c.start + rows) } : c])),
+    };
     runtime.predict(frame).then(
       (predictions) => {
         try {

@@ -194,6 +194,16 @@ describe('openOnnxWorkerRuntime', () => {
     await worker.close(); // idempotent
   });
 
+  it('sends a request to an idle thread rather than behind a long one', async () => {
+    const heavy = treeEnsembleRegressor({ featureNames: names, trees: randomTrees(150, 8, 12) });
+    const worker = await track(openOnnxWorkerRuntime(heavy, { threads: 2 }));
+    const order: string[] = [];
+    const long = worker.predict(randomFrame(30_000, 4)).then(() => order.push('long'));
+    const short = worker.predict(randomFrame(1, 5)).then(() => order.push('short'));
+    await Promise.all([long, short]);
+    expect(order).toEqual(['short', 'long']);
+  });
+
   it('keeps the event loop responsive while a heavy model runs on a worker', async () => {
     const rng = mulberry32(5);
     const heavy = treeEnsembleRegressor({ featureNames: names, trees: randomTrees(150, 8, 11) });

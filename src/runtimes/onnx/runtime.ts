@@ -375,5 +375,7 @@ export async function openOnnxRuntime(bytes: Uint8Array, options: OnnxRuntimeOpt
 
 /** The model signature behind an ONNX runtime; null for other runtimes. */
 export function infoOf(runtime: ModelRuntime): OnnxModelInfo | null {
-  return runtime instanceof OnnxModelRuntime ? runtime.info : null;
+  // In process, on worker threads or behind a batcher: every ONNX runtime carries its model's info.
+  if (runtime instanceof OnnxModelRuntime) return runtime.info;
+  return runtime.kind === 'onnx' && 'info' in runtime ? ((runtime as { info: OnnxModelInfo }).info ?? null) : null;
 }
