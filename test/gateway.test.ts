@@ -168,4 +168,19 @@ describe(`inference gateway (${testDialect})`, () => {
     // Rolling back after a promotion returns to the version it replaced.
     expect((await client.rollbackDeployment('churn-canary', 'customer complaints')).deployment).toMatchObject({ stable: 1, previous: null });
   });
+
+  it('runs the sessions of a deployment on a worker thread with dynamic batching, with the same answers', async () => {
+    await client.createDeployment({ name: 'churn-threads', model: 'churn', version: 1, runtime: { threads: 1, batching: { maxBatchRows: 8, maxDelayMs: 1 } } });
+    const rows = Array.from({ length: 24 }, (_, i) => ({ tenure: (i * 5) % 60, spend: (i * 17) % 200 }));
+    const answer = async (name: string, r: { tenure: number; spend: number }) => (await post(`${server.url}/deployments/${name}/predict`, { records: [r] })).body.predictions[0];
+    const threaded = await Promise.all(rows.map((r) => answer('churn-threads', r)));
+    await client.createDeployment({ name: 'churn-inline', model: 'churn', version: 1 });
+    const inline = await Promise.all(rows.map((r) => answer('churn-inline', r)));
+    // The same labels; probabilities equal up to float32 rounding (a batch may take another SIMD path).
+    expect(threaded.map((p) => p.label)).toEqual(inline.map((p) => p.label));
+    threaded.forEach((p, i) => expect(p.probabilities['1']).toBeCloseTo(inline[i].probabilities['1'], 6));
+    const meta = (await fetch(`${server.url}/v2/models/churn-threads`).then((r) => r.json())) as any;
+    expect(meta.platform).toMatch(/onnx/);
+    expect((await client.getDeployment('churn-threads')).deployment.runtime).toEqual({ threads: 1, batching: { maxBatchRows: 8, maxDelayMs: 1 } });
+  });
 });

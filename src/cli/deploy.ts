@@ -32,6 +32,7 @@ function show(io: Io, d: Deployment): void {
       ['Traffic', traffic(d)],
       ...(d.previous !== null ? ([['Rollback to', `v${d.previous}`]] as [string, string][]) : []),
       ['Sampling', `${Math.round(d.samplingRate * 100)}% of predictions logged with inputs and outputs`],
+      ...(d.runtime ? ([['Runtime', `${d.runtime.threads > 0 ? `${d.runtime.threads} worker thread(s)` : 'event loop'}${d.runtime.batching ? `, batches of up to ${d.runtime.batching.maxBatchRows} rows within ${d.runtime.batching.maxDelayMs} ms` : ''}`]] as [string, string][]) : []),
       ['Last change', `${d.lastAction}${d.lastReason ? `: ${d.lastReason}` : ''} (${shortTime(d.updatedAt)})`],
     ]),
   );
@@ -48,7 +49,13 @@ export function registerDeploy(program: Command, io: Io): void {
     .option('--version <n>', 'pin this version instead', intIn(1))
     .option('--sampling <share>', 'share of predictions logged with their inputs and outputs (default 100%)', share)
     .option('--steps <steps>', 'canary steps, e.g. "5%:60s,25%:2m,50%:2m"', stepsOf)
-    .action(async (name: string, flags: JsonFlags & { model: string; alias?: string; version?: number; sampling?: number; steps?: CanaryStep[] }) => {
+    .option('--threads <n>', 'run ONNX sessions on this many worker threads (heavy models; default: on the event loop)', intIn(0, 16))
+    .option('--batch <rows:ms>', 'merge concurrent requests into batches of up to ROWS, waiting at most MS, e.g. 64:1', (v: string) => {
+      const m = /^(\d+):(\d+(?:\.\d+)?)$/.exec(v.trim());
+      if (!m) throw new InvalidArgumentError('Expected ROWS:MS, e.g. 64:1.');
+      return { maxBatchRows: Number(m[1]), maxDelayMs: Number(m[2]) };
+    })
+    .action(async (name: string, flags: JsonFlags & { model: string; alias?: string; version?: number; sampling?: number; steps?: CanaryStep[]; threads?: number; batch?: { maxBatchRows: number; maxDelayMs: number } }) => {
       const { deployment } = await clientFrom(io, flags).createDeployment({
         name,
         model: flags.model,
@@ -56,11 +63,12 @@ export function registerDeploy(program: Command, io: Io): void {
         ...(flags.version ? { version: flags.version } : {}),
         ...(flags.sampling !== undefined ? { samplingRate: flags.sampling } : {}),
         ...(flags.steps ? { steps: flags.steps } : {}),
+        ...(flags.threads !== undefined || flags.batch ? { runtime: { threads: flags.threads ?? 0, batching: flags.batch ?? null } } : {}),
       });
       if (flags.json) return printJson(io, { deployment });
       show(io, deployment);
     });
-  examples(create, ['slipway deploy create churn --model churn', 'slipway deploy create churn-v3 --model churn --version 3 --sampling 10%']);
+  examples(create, ['slipway deploy create churn --model churn', 'slipway deploy create churn-v3 --model churn --version 3 --sampling 10%', 'slipway deploy create ranker --model ranker --threads 1 --batch 64:1']);
 
   const list = withJson(clientCommand(deploy, 'list', 'List deployments')).action(async (flags: JsonFlags) => {
     const { deployments } = await clientFrom(io, flags).listDeployments();

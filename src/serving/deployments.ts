@@ -45,6 +45,14 @@ export const DEFAULT_STEPS: CanaryStep[] = [
 ];
 export const DEFAULT_THRESHOLDS: AnalysisThresholds = { maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxPredictionShift: 0.2, minRequests: 50, latencySlackMs: 5, maxAccuracyDrop: 0.05, minLabels: 30 };
 
+/** How the gateway runs the deployment's ONNX versions (default: in process, no batching). */
+export interface RuntimeSettings {
+  /** Worker threads running the session; 0 runs it on the event loop. */
+  threads: number;
+  /** Concurrent requests merged into one model call. */
+  batching: { maxBatchRows: number; maxDelayMs: number } | null;
+}
+
 export interface DeploymentState {
   name: string;
   model: string;
@@ -66,6 +74,8 @@ export interface DeploymentState {
   stickyHeader: string;
   /** Share of predictions whose inputs and outputs are logged (every prediction gets a log row and an id). */
   samplingRate: number;
+  /** Absent in revisions written before it existed: in process, no batching. */
+  runtime?: RuntimeSettings | null;
   /** What the last change was, and why. */
   lastAction: string;
   lastReason: string | null;
@@ -137,6 +147,16 @@ export interface CreateDeploymentInput {
   steps?: CanaryStep[];
   thresholds?: Partial<AnalysisThresholds>;
   stickyHeader?: string;
+  runtime?: RuntimeSettings;
+}
+
+function checkRuntime(r: RuntimeSettings | undefined): RuntimeSettings | null {
+  if (!r) return null;
+  if (!Number.isInteger(r.threads) || r.threads < 0 || r.threads > 16) throw invalid(`runtime.threads must be 0 to 16, got ${r.threads}.`, { field: 'runtime.threads' });
+  const b = r.batching;
+  if (b && (!Number.isInteger(b.maxBatchRows) || b.maxBatchRows < 1 || b.maxBatchRows > 10_000)) throw invalid(`runtime.batching.maxBatchRows must be 1 to 10000, got ${b.maxBatchRows}.`, { field: 'runtime.batching.maxBatchRows' });
+  if (b && !(b.maxDelayMs >= 0 && b.maxDelayMs <= 100)) throw invalid(`runtime.batching.maxDelayMs must be 0 to 100, got ${b.maxDelayMs}.`, { field: 'runtime.batching.maxDelayMs' });
+  return { threads: r.threads, batching: b ? { maxBatchRows: b.maxBatchRows, maxDelayMs: b.maxDelayMs } : null };
 }
 
 export async function createDeployment(db: Kysely<DB>, actor: Actor, input: CreateDeploymentInput): Promise<Deployment> {
@@ -157,6 +177,7 @@ export async function createDeployment(db: Kysely<DB>, actor: Actor, input: Crea
     canary: { steps: checkSteps(input.steps ?? DEFAULT_STEPS), step: 0, stepStartedAt: 0, thresholds: { ...DEFAULT_THRESHOLDS, ...input.thresholds } },
     stickyHeader: (input.stickyHeader ?? 'x-user-id').toLowerCase(),
     samplingRate: checkWeight(input.samplingRate ?? 1, 'samplingRate'),
+    runtime: checkRuntime(input.runtime),
     lastAction: 'create',
     lastReason: null,
   };

@@ -14,7 +14,7 @@ import { getModelVersion } from '../registry/versions.js';
 import type { Frame } from '../runtimes/frame.js';
 import { breakerStateOf } from '../runtimes/http.js';
 import type { ModelRuntime, Predictions } from '../runtimes/types.js';
-import { deploymentRevisions, getDeployment, type Deployment } from './deployments.js';
+import { deploymentRevisions, getDeployment, type Deployment, type RuntimeSettings } from './deployments.js';
 import type { GatewayMetrics } from './metrics.js';
 import { newPredictionId, type PredictionLog } from './prediction-log.js';
 
@@ -43,6 +43,11 @@ interface Loaded {
   /** Requests using it now: an unloaded model is closed only once the last one is done. */
   active: number;
   unloaded: boolean;
+}
+
+/** The cache key of a loaded model: the same version run two ways is loaded twice. */
+function modelKey(model: string, version: number, runtime?: RuntimeSettings | null): string {
+  return runtime ? `${model}\u0000${version}\u0000${JSON.stringify(runtime)}` : `${model}\u0000${version}`;
 }
 
 /** A hash of a request key as a share in [0, 1): the same key always lands on the same side of a weight. */
@@ -147,7 +152,7 @@ export class Gateway {
     const known = this.deployments.get(d.name);
     if (known && known.revision >= d.revision) return;
     // Load before switching, so the first requests after a change never wait for a model.
-    await Promise.all([d.stable, d.candidate, d.previous].filter((v): v is number => v !== null).map((v) => this.model(d.model, v).catch(() => null)));
+    await Promise.all([d.stable, d.candidate, d.previous].filter((v): v is number => v !== null).map((v) => this.model(d.model, v, d.runtime).catch(() => null)));
     const again = this.deployments.get(d.name);
     if (!again || again.revision < d.revision) this.deployments.set(d.name, d);
     this.evict();
@@ -162,7 +167,7 @@ export class Gateway {
 
   /** The model versions loaded on this gateway, as `model/version`. */
   loaded(): string[] {
-    return [...this.models.keys()].map((k) => k.replace('\u0000', '/')).sort();
+    return [...this.models.keys()].map((k) => k.split('\u0000').slice(0, 2).join('/')).sort();
   }
 
   list(): Deployment[] {
@@ -170,8 +175,8 @@ export class Gateway {
   }
 
   /** A loaded runtime for a version (loading it once; concurrent callers share the load). */
-  model(model: string, version: number): Promise<ModelRuntime> {
-    const key = `${model}\u0000${version}`;
+  model(model: string, version: number, runtime?: RuntimeSettings | null): Promise<ModelRuntime> {
+    const key = modelKey(model, version, runtime);
     const hit = this.models.get(key);
     if (hit) {
       hit.lastUsed = performance.now();
@@ -181,7 +186,10 @@ export class Gateway {
     entry.runtime = (async () => {
       const v = await getModelVersion(this.database.db, model, version);
       entry.bytes = v.size ?? 0;
-      const rt = await openVersionRuntime(this.database.db, this.store, v, { purpose: 'serve' });
+      const rt = await openVersionRuntime(this.database.db, this.store, v, {
+        purpose: 'serve',
+        ...(runtime ? { onnx: { threads: runtime.threads, ...(runtime.batching ? { batching: runtime.batching } : {}) } } : {}),
+      });
       this.settled.set(key, rt);
       return rt;
     })();
@@ -193,7 +201,7 @@ export class Gateway {
   /** Unloads least recently used models beyond the budget, never one a deployment serves or may roll back to. */
   private evict(): void {
     const pinned = new Set<string>();
-    for (const d of this.deployments.values()) for (const v of [d.stable, d.candidate, d.previous]) if (v !== null) pinned.add(`${d.model}\u0000${v}`);
+    for (const d of this.deployments.values()) for (const v of [d.stable, d.candidate, d.previous]) if (v !== null) pinned.add(modelKey(d.model, v, d.runtime));
     let total = 0;
     for (const m of this.models.values()) total += m.bytes;
     const victims = [...this.models.values()].filter((m) => !pinned.has(m.key)).sort((a, b) => a.lastUsed - b.lastUsed);
@@ -208,9 +216,9 @@ export class Gateway {
   }
 
   /** A runtime held for one request: an eviction meanwhile waits for the release before closing it. */
-  private async acquire(model: string, version: number): Promise<{ runtime: ModelRuntime; release: () => void }> {
-    const runtime = await this.model(model, version);
-    const entry = this.models.get(`${model}\u0000${version}`);
+  private async acquire(model: string, version: number, settings?: RuntimeSettings | null): Promise<{ runtime: ModelRuntime; release: () => void }> {
+    const runtime = await this.model(model, version, settings);
+    const entry = this.models.get(modelKey(model, version, settings));
     if (!entry) return { runtime, release: () => {} };
     entry.active++;
     let released = false;
@@ -245,7 +253,7 @@ export class Gateway {
       version = pinned;
       role = pinned === deployment.stable ? 'stable' : 'candidate';
     }
-    const { runtime, release } = await this.acquire(deployment.model, version);
+    const { runtime, release } = await this.acquire(deployment.model, version, deployment.runtime);
     return { deployment, version, role, runtime, release };
   }
 
@@ -309,7 +317,7 @@ export class Gateway {
     const started = performance.now();
     let release = () => {};
     try {
-      const held = await this.acquire(d.model, version);
+      const held = await this.acquire(d.model, version, d.runtime);
       release = held.release;
       const p = await held.runtime.predict(frame);
       const latencyMs = performance.now() - started;

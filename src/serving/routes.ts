@@ -35,6 +35,15 @@ const CreateBody = Type.Object(
     steps: Type.Optional(Type.Array(Step, { minItems: 1, maxItems: 20 })),
     thresholds: Type.Optional(Thresholds),
     stickyHeader: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    runtime: Type.Optional(
+      Type.Object(
+        {
+          threads: Type.Integer({ minimum: 0, maximum: 16, description: 'worker threads running each ONNX session; 0 runs it on the event loop' }),
+          batching: Type.Union([Type.Object({ maxBatchRows: Type.Integer({ minimum: 1, maximum: 10_000 }), maxDelayMs: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }), Type.Null()]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -192,7 +201,7 @@ export async function registerServingRoutes(app: App, gateway: Gateway): Promise
   app.get('/v2', open, async () => ({ name: 'slipway', version: '2', extensions: [] }));
   const metadata = async (name: string) => {
     const d = gateway.deployment(name);
-    const rt = await gateway.model(d.model, d.stable);
+    const rt = await gateway.model(d.model, d.stable, d.runtime);
     const versions = [d.stable, d.candidate].filter((v): v is number => v !== null).map(String);
     return P.v2Metadata(name, versions, rt.kind === 'onnx' ? 'onnxruntime_onnx' : 'http', rt.inputs, infoOf(rt));
   };
@@ -200,7 +209,7 @@ export async function registerServingRoutes(app: App, gateway: Gateway): Promise
   app.get('/v2/models/:name/versions/:version', reader, async (req) => metadata((req.params as { name: string }).name));
   const ready = async (name: string) => {
     const d = gateway.deployment(name);
-    await gateway.model(d.model, d.stable);
+    await gateway.model(d.model, d.stable, d.runtime);
     return { name, ready: true };
   };
   app.get('/v2/models/:name/ready', reader, async (req) => ready((req.params as { name: string }).name));
