@@ -18,11 +18,9 @@
  * Each worker's session has its own onnxruntime intra-op thread pool (onnxruntime's default size unless
  * `sessionOptions.intraOpNumThreads` says otherwise): with several workers, consider `intraOpNumThreads: 1`.
  */
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { invalid, invalidState, SlipwayError } from '../../core/errors.js';
+import { workerEntry } from '../../core/worker-entry.js';
 import type { Frame } from '../frame.js';
 import type { Predictions, RuntimeInput } from '../types.js';
 import { columnsFor } from '../validate.js';
@@ -45,34 +43,6 @@ export function runningOnnxWorkers(): number {
   return liveWorkers;
 }
 
-/**
- * How to start a worker (as in stats/bootstrap/paired.ts). Compiled (dist/**.js): pool-worker.js next to this file.
- * From TypeScript sources (vitest, tsx): Node 20 does not apply ESM loader hooks given through a Worker's execArgv,
- * so a one-line eval'd bootstrap imports pool-worker.ts through tsx's `tsImport`; tsx's CommonJS API is the fallback.
- */
-function workerEntry(): { script: URL | string; eval: boolean } {
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return { script: new URL('./pool-worker.js', here), eval: false };
-  const req = createRequire(here);
-  const target = new URL('./pool-worker.ts', here);
-  try {
-    const pkgPath = req.resolve('tsx/package.json');
-    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
-    const rel = pkg.exports?.['./esm/api']?.import?.default;
-    if (typeof rel === 'string') {
-      const api = new URL(rel, pathToFileURL(pkgPath)).href;
-      const script =
-        `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(target.href)}, ${JSON.stringify(here)}))` +
-        `.catch((err) => { setImmediate(() => { throw err; }); });`;
-      return { script, eval: true };
-    }
-  } catch {
-    // fall through to the CommonJS API
-  }
-  const api = req.resolve('tsx/cjs/api');
-  const path = fileURLToPath(target);
-  return { script: `require(${JSON.stringify(api)}).require(${JSON.stringify(path)}, ${JSON.stringify(path)});`, eval: true };
-}
 
 function fromWire(e: WireError): Error {
   return e.code === null ? new Error(e.message) : new SlipwayError(e.code, e.message, e.details);
@@ -258,7 +228,7 @@ class OnnxWorkerModelRuntime implements OnnxWorkerRuntime {
 export async function openOnnxWorkerRuntime(bytes: Uint8Array, options: OnnxWorkerRuntimeOptions = {}): Promise<OnnxWorkerRuntime> {
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw invalid(`threads must be a positive integer, got ${threads}`);
-  const entry = workerEntry();
+  const entry = workerEntry(import.meta.url, 'pool-worker');
   const data: PoolWorkerInput = { bytes, signature: options.signature ?? null, ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}) };
   const slots = Array.from({ length: threads }, () => new Slot(entry, data));
   try {

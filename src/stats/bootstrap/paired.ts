@@ -24,10 +24,8 @@
  * quantiles of the result. Preparation is in prepare.ts, the per-resample work in kernel.ts.
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../../core/worker-entry.js';
 import { Resampler } from './kernel.js';
 import type { Plan } from './plan.js';
 import { prepare, sharedArray, sharedView, type PairedData } from './prepare.js';
@@ -99,35 +97,6 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
 
-/**
- * How to start a worker. Compiled (dist/**.js): worker.js next to this file. From TypeScript sources (vitest, tsx):
- * Node 20 does not apply ESM loader hooks given through a Worker's execArgv (`--import tsx` fails with
- * ERR_UNKNOWN_FILE_EXTENSION, nodejs/node#47747), so a one-line eval'd bootstrap imports worker.ts through tsx's
- * `tsImport` (ESM, a loader scoped to that import). The CommonJS `tsx/cjs/api` require is the fallback; it works too
- * but its transpiled module runs the kernel ~1.5× slower.
- */
-function workerEntry(): { script: URL | string; eval: boolean } {
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return { script: new URL('./worker.js', here), eval: false };
-  const req = createRequire(here);
-  const target = new URL('./worker.ts', here);
-  try {
-    const pkgPath = req.resolve('tsx/package.json');
-    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
-    const rel = pkg.exports?.['./esm/api']?.import?.default;
-    if (typeof rel === 'string') {
-      const api = new URL(rel, pathToFileURL(pkgPath)).href;
-      const script = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(target.href)}, ${JSON.stringify(here)}))` +
-        `.catch((err) => { setImmediate(() => { throw err; }); });`;
-      return { script, eval: true };
-    }
-  } catch {
-    // fall through to the CommonJS API
-  }
-  const api = req.resolve('tsx/cjs/api');
-  const path = fileURLToPath(target);
-  return { script: `require(${JSON.stringify(api)}).require(${JSON.stringify(path)}, ${JSON.stringify(path)});`, eval: true };
-}
 
 async function runInline(plan: Plan, options: BootstrapOptions, out: Float64Array): Promise<void> {
   const { resamples: R, seed, onProgress, signal } = options;
@@ -150,7 +119,7 @@ async function runInline(plan: Plan, options: BootstrapOptions, out: Float64Arra
 
 function runThreaded(plan: Plan, options: BootstrapOptions, out: Float64Array, count: number): Promise<void> {
   const { resamples: R, seed, onProgress, signal } = options;
-  const entry = workerEntry();
+  const entry = workerEntry(import.meta.url, 'worker');
   const input: WorkerInput = { plan, seed, resamples: R, next: sharedArray(Int32Array, 1), out };
   return new Promise<void>((resolve, reject) => {
     const workers: Worker[] = [];
