@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { withDynamicBatching } from '../src/runtimes/batcher.js';
 import type { Frame } from '../src/runtimes/frame.js';
-import { logisticRegression, treeEnsembleClassifier, type Tree } from '../src/runtimes/onnx/builder.js';
+import { benchModels } from './lib/models.js';
 import { openOnnxWorkerRuntime } from '../src/runtimes/onnx/pool.js';
 import { openOnnxRuntime } from '../src/runtimes/onnx/runtime.js';
 import type { ModelRuntime } from '../src/runtimes/types.js';
@@ -36,34 +36,7 @@ const rng = mulberry32(42);
 const names = Array.from({ length: F }, (_, f) => `f${f}`);
 const sessionOptions = INTRA > 0 ? { intraOpNumThreads: INTRA } : undefined;
 
-function randomTree(depth: number, leaf: () => number): Tree {
-  const nodes: Tree['nodes'] = [];
-  const grow = (d: number): number => {
-    const i = nodes.length;
-    if (d === depth) {
-      nodes.push({ leaf: leaf() });
-      return i;
-    }
-    nodes.push({ leaf: 0 });
-    const left = grow(d + 1);
-    const right = grow(d + 1);
-    nodes[i] = { feature: Math.floor(rng() * F), threshold: rng() * 2 - 1, left, right };
-    return i;
-  };
-  grow(0);
-  return { nodes };
-}
-
-const models: { name: string; bytes: Uint8Array }[] = [
-  {
-    name: 'logistic regression, 20 features',
-    bytes: logisticRegression({ featureNames: names, classes: [0, 1], coefficients: names.map(() => rng() * 2 - 1), intercepts: [0.1] }),
-  },
-  {
-    name: 'tree ensemble, 300 trees of depth 8',
-    bytes: treeEnsembleClassifier({ featureNames: names, classes: [0, 1], trees: Array.from({ length: 300 }, () => randomTree(8, () => rng() / 300)) }),
-  },
-];
+const models = benchModels(rng, names, 300, 8);
 
 /** Single-row frames, a pool the callers cycle through. */
 const frames: Frame[] = Array.from({ length: 1024 }, () => ({

@@ -11,7 +11,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { sliceFrame, type Column, type Frame } from '../src/runtimes/frame.js';
-import { logisticRegression, treeEnsembleClassifier, type Tree } from '../src/runtimes/onnx/builder.js';
+import { benchModels } from './lib/models.js';
 import { openOnnxRuntime } from '../src/runtimes/onnx/runtime.js';
 import { mulberry32 } from '../src/stats/random.js';
 
@@ -32,34 +32,7 @@ const median = (xs: number[]) => {
 };
 const fmt = (n: number) => Math.round(n).toLocaleString();
 
-function randomTree(depth: number, leaf: () => number): Tree {
-  const nodes: Tree['nodes'] = [];
-  const grow = (d: number): number => {
-    const i = nodes.length;
-    if (d === depth) {
-      nodes.push({ leaf: leaf() });
-      return i;
-    }
-    nodes.push({ leaf: 0 });
-    const left = grow(d + 1);
-    const right = grow(d + 1);
-    nodes[i] = { feature: Math.floor(rng() * F), threshold: rng() * 2 - 1, left, right };
-    return i;
-  };
-  grow(0);
-  return { nodes };
-}
-
-const models: { name: string; bytes: Uint8Array }[] = [
-  {
-    name: 'logistic regression, 20 features',
-    bytes: logisticRegression({ featureNames: names, classes: [0, 1], coefficients: names.map(() => rng() * 2 - 1), intercepts: [0.1] }),
-  },
-  {
-    name: 'tree ensemble, 50 trees of depth 6',
-    bytes: treeEnsembleClassifier({ featureNames: names, classes: [0, 1], trees: Array.from({ length: 50 }, () => randomTree(6, () => rng() / 50)) }),
-  },
-];
+const models = benchModels(rng, names, 50, 6);
 
 // The frame, as evaluation reads a dataset: one Float64Array per column, a few missing values.
 let t = performance.now();
