@@ -98,3 +98,23 @@ export function churnModel(scale = 1, bias = 0): Uint8Array {
     intercepts: [TRUE_WEIGHTS.intercept + bias],
   });
 }
+
+/** POSTs JSON and reads the answer, whatever its status (for data-plane tests that check status and headers). */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : null };
+}
+
+/** What a model server running the true churn model answers to an MLflow `dataframe_split`: [P(0), P(1)] per row. */
+export function churnServerAnswer(requestBody: string): { predictions: number[][] } {
+  const { dataframe_split: df } = JSON.parse(requestBody) as { dataframe_split: { columns: string[]; data: number[][] } };
+  const t = df.columns.indexOf('tenure');
+  const s = df.columns.indexOf('spend');
+  return {
+    predictions: df.data.map((row) => {
+      const p = 1 / (1 + Math.exp(-(TRUE_WEIGHTS.intercept + TRUE_WEIGHTS.tenure * row[t]! + TRUE_WEIGHTS.spend * row[s]!)));
+      return [1 - p, p];
+    }),
+  };
+}

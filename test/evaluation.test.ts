@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayApiError, SlipwayClient } from '../src/client/index.js';
 import { expectError as expectApiError } from './api-errors.js';
-import { churnModel, churnPolicy, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
+import { churnModel, churnPolicy, churnRows, churnServerAnswer, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -195,15 +195,8 @@ describe(`evaluation and release gates (${testDialect})`, () => {
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         calls++;
-        const { dataframe_split: df } = JSON.parse(body) as { dataframe_split: { columns: string[]; data: number[][] } };
-        const t = df.columns.indexOf('tenure');
-        const s = df.columns.indexOf('spend');
-        const predictions = df.data.map((row) => {
-          const p = 1 / (1 + Math.exp(-(0.5 - 0.08 * row[t]! + 0.02 * row[s]!)));
-          return [1 - p, p];
-        });
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ predictions }));
+        res.end(JSON.stringify(churnServerAnswer(body)));
       });
     });
     await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));

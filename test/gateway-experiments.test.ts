@@ -4,14 +4,8 @@ import { logisticRegression } from '../src/runtimes/onnx/builder.js';
 import { mulberry32 } from '../src/stats/random.js';
 import { expectError } from './api-errors.js';
 import { testDialect } from './db.js';
-import { churnModel, registerOnnx } from './eval-fixtures.js';
+import { churnModel, postJson as post, registerOnnx } from './eval-fixtures.js';
 import { startTestServer, type TestServer } from './server.js';
-
-const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : null };
-};
 
 /** Customers spread over the model's range, so some answers flip between versions. */
 const customer = (i: number) => ({ tenure: (i * 7) % 60, spend: (i * 37) % 200 });

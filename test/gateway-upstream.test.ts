@@ -14,6 +14,7 @@ import { breakerStateOf } from '../src/runtimes/http.js';
 import { Gateway, type GatewayLogger } from '../src/serving/gateway.js';
 import { GatewayMetrics } from '../src/serving/metrics.js';
 import { PredictionLog } from '../src/serving/prediction-log.js';
+import { churnServerAnswer } from './eval-fixtures.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -38,14 +39,7 @@ async function startModelServer(): Promise<ModelServer> {
         return;
       }
       m.requests++;
-      const { dataframe_split: df } = JSON.parse(body) as { dataframe_split: { columns: string[]; data: number[][] } };
-      const t = df.columns.indexOf('tenure');
-      const s = df.columns.indexOf('spend');
-      const predictions = df.data.map((row) => {
-        const p = 1 / (1 + Math.exp(-(0.5 - 0.08 * row[t]! + 0.02 * row[s]!)));
-        return [1 - p, p];
-      });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ predictions }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(churnServerAnswer(body)));
     });
   });
   await new Promise<void>((ok) => m.server.listen(0, '127.0.0.1', ok));

@@ -3,14 +3,8 @@ import { SlipwayClient } from '../src/client/index.js';
 import { logisticRegression } from '../src/runtimes/onnx/builder.js';
 import { expectError } from './api-errors.js';
 import { testDialect } from './db.js';
-import { churnModel, registerOnnx } from './eval-fixtures.js';
+import { churnModel, postJson as post, registerOnnx } from './eval-fixtures.js';
 import { startTestServer, type TestServer } from './server.js';
-
-const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : null };
-};
 
 const v2Body = (rows: [number, number][], id?: string) => ({
   ...(id ? { id } : {}),

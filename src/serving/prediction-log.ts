@@ -613,16 +613,18 @@ export class PredictionLog {
     return rows;
   }
 
+  /** Bookkeeping after a batch reached the store. */
+  private stored(rows: number, inserted: number): void {
+    this.inFlight = 0;
+    this.written += inserted;
+    this.settle(rows);
+    this.markUp();
+  }
+
   private async insertNext(): Promise<void> {
     const rows = this.take();
     const result = await this.store(rows);
-    if (result.ok) {
-      this.inFlight = 0;
-      this.written += result.inserted;
-      this.settle(rows.length);
-      this.markUp();
-      return;
-    }
+    if (result.ok) return this.stored(rows.length, result.inserted);
     if (!result.slow && (await this.salvage(rows))) return;
     this.markDown(result.error);
     await this.spillRows(rows, true);
@@ -858,10 +860,7 @@ export class PredictionLog {
       if (this.storeUsable()) {
         const result = await this.store(rows);
         if (result.ok) {
-          this.inFlight = 0;
-          this.written += result.inserted;
-          this.settle(rows.length);
-          this.markUp();
+          this.stored(rows.length, result.inserted);
           continue;
         }
         this.markDown(result.error);
