@@ -18,6 +18,13 @@ export function registerServer(program: Command, io: Io): void {
     .option('--no-auth', 'do not require tokens, even if SLIPWAY_AUTH is set')
     .option('--roles <roles>', 'what to serve: api, gateway or both, comma-separated (env SLIPWAY_ROLES; default api,gateway); gateway-only replicas read deployments from the shared database')
     .option('--monitor-bucket <seconds>', 'width of the time buckets the gateway sketches predictions into for monitoring, 0 to turn it off (env SLIPWAY_MONITOR_BUCKET; default 60)')
+    .option('--allowed-hosts <names>', 'Host header names the server answers, comma-separated, * for any (env SLIPWAY_ALLOWED_HOSTS; default loopback names and --host)')
+    .option('--cors-origins <origins>', 'browser origins allowed to call the API cross-origin, comma-separated (env SLIPWAY_CORS_ORIGINS; default none)')
+    .option('--model-server-hosts <hosts>', 'host or host:port of model servers that http(s) model sources may call, comma-separated (env SLIPWAY_MODEL_SERVER_HOSTS; default none)')
+    .option('--data-roots <dirs>', 'folders file:// dataset sources may be read from, comma-separated (env SLIPWAY_DATA_ROOTS; default <home>/data)')
+    .option('--max-dataset-mb <mb>', 'largest dataset file the server reads (env SLIPWAY_MAX_DATASET_MB; default 2048)')
+    .option('--metrics-public', 'serve /metrics without a token when auth is on (env SLIPWAY_METRICS_PUBLIC)')
+    .option('--max-evaluations <n>', 'evaluations that run at once; more wait in a queue (env SLIPWAY_MAX_EVALUATIONS; default 2)')
     .option('--insecure', 'allow a non-loopback address without auth, e.g. behind an authenticating proxy (env SLIPWAY_INSECURE)')
     .addOption(
       new Option('--log-level <level>', 'server log level (env SLIPWAY_LOG_LEVEL; default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_DATASET_BYTES, LOOPBACK_HOST_NAMES, listSetting, type TrustSettings } from './trust.js';
 
 export const DEFAULT_PORT = 7380;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -17,6 +18,8 @@ export interface ServerConfig {
   roles: ServerRole[];
   /** Width of the gateway's monitoring buckets in seconds; 0 turns sketching off. */
   monitorBucketSeconds: number;
+  /** What the server answers and may reach; the secret key is read (or created) by the server at start. */
+  trust: Omit<TrustSettings, 'secretKey'>;
 }
 
 export type ServerRole = 'api' | 'gateway';
@@ -33,6 +36,13 @@ export interface ServerFlags {
   logLevel?: string;
   roles?: string;
   monitorBucket?: string | number;
+  allowedHosts?: string;
+  corsOrigins?: string;
+  modelServerHosts?: string;
+  dataRoots?: string;
+  maxDatasetMb?: string | number;
+  metricsPublic?: boolean;
+  maxEvaluations?: string | number;
 }
 
 const truthy = (v: string | undefined): boolean | undefined =>
@@ -53,6 +63,31 @@ export function resolveServerConfig(flags: ServerFlags = {}, env: NodeJS.Process
     logLevel: flags.logLevel ?? env.SLIPWAY_LOG_LEVEL ?? 'info',
     roles: parseRoles(flags.roles ?? env.SLIPWAY_ROLES ?? 'api,gateway'),
     monitorBucketSeconds: parseBucket(flags.monitorBucket ?? env.SLIPWAY_MONITOR_BUCKET ?? 60),
+    trust: resolveTrust(flags, env, home),
+  };
+}
+
+function resolveTrust(flags: ServerFlags, env: NodeJS.ProcessEnv, home: string): Omit<TrustSettings, 'secretKey'> {
+  const host = flags.host ?? env.SLIPWAY_HOST ?? DEFAULT_HOST;
+  const allowedHosts = listSetting(flags.allowedHosts ?? env.SLIPWAY_ALLOWED_HOSTS) ?? [
+    ...LOOPBACK_HOST_NAMES,
+    ...(host === '0.0.0.0' || host === '::' || LOOPBACK_HOST_NAMES.includes(host) ? [] : [host]),
+  ];
+  const dataRoots = (listSetting(flags.dataRoots ?? env.SLIPWAY_DATA_ROOTS) ?? [resolve(home, 'data')]).map((r) => resolve(r));
+  const maxMb = Number(flags.maxDatasetMb ?? env.SLIPWAY_MAX_DATASET_MB ?? DEFAULT_MAX_DATASET_BYTES / 1024 ** 2);
+  if (!Number.isFinite(maxMb) || maxMb <= 0) throw new Error(`Invalid maximum dataset size "${flags.maxDatasetMb ?? env.SLIPWAY_MAX_DATASET_MB}": use megabytes above 0.`);
+  const maxEvaluations = Number(flags.maxEvaluations ?? env.SLIPWAY_MAX_EVALUATIONS ?? 2);
+  if (!Number.isInteger(maxEvaluations) || maxEvaluations < 1 || maxEvaluations > 64) {
+    throw new Error(`Invalid evaluation concurrency "${flags.maxEvaluations ?? env.SLIPWAY_MAX_EVALUATIONS}": use a whole number from 1 to 64.`);
+  }
+  return {
+    allowedHosts,
+    corsOrigins: listSetting(flags.corsOrigins ?? env.SLIPWAY_CORS_ORIGINS) ?? [],
+    modelServerHosts: listSetting(flags.modelServerHosts ?? env.SLIPWAY_MODEL_SERVER_HOSTS) ?? [],
+    dataRoots,
+    maxDatasetBytes: Math.round(maxMb * 1024 ** 2),
+    metricsNeedToken: !(flags.metricsPublic ?? truthy(env.SLIPWAY_METRICS_PUBLIC) ?? false),
+    maxConcurrentEvaluations: maxEvaluations,
   };
 }
 

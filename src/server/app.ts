@@ -9,6 +9,7 @@ import { registerAlerting } from '../alerts/routes.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { ServerRole } from '../core/config.js';
 import type { PromotionGuard } from '../core/promotion.js';
+import { defaultTrust, type TrustSettings } from '../core/trust.js';
 import type { Database } from '../db/database.js';
 import { registerEvaluationRoutes } from '../evaluation/routes.js';
 import { RolloutController } from '../serving/controller.js';
@@ -35,6 +36,8 @@ export interface AppContext {
   evaluations: EvaluationService;
   /** Consulted before an alias or stage moves (release gates). */
   promotionGuard: PromotionGuard;
+  /** What the server answers and may reach on a caller's behalf. */
+  trust: TrustSettings;
 }
 
 export type App = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -60,6 +63,8 @@ export interface BuildAppOptions {
   monitorIntervalMs?: number;
   /** What to serve (default both): `api` everything but inference; `gateway` inference, health and /metrics. */
   roles?: ServerRole[];
+  /** What the server answers and may reach (default: loopback only, nothing reachable, a fresh secret key). */
+  trust?: TrustSettings;
 }
 
 /** Assembles the HTTP server: auth, error mapping, OpenAPI and every domain's routes. Does not listen. */
@@ -76,12 +81,13 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
+  const trust = options.trust ?? defaultTrust();
   const verifier = registerAuth(app, options.database, options.auth);
   const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
   const roles = new Set(options.roles ?? ['api', 'gateway']);
   // Evaluations run inside the api process: any left running belong to a server that stopped.
   if (roles.has('api')) await evaluations.failInterrupted();
-  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard };
+  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard, trust };
 
   await app.register(swagger, {
     openapi: {

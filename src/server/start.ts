@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { countActiveAdmins, createToken } from '../access/tokens.js';
 import { join } from 'node:path';
 import { openArtifactStore, type ArtifactStore } from '../artifacts/store.js';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import { isLoopback, type ServerConfig } from '../core/config.js';
+import type { TrustSettings } from '../core/trust.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { ensureDefaultExperiment } from '../tracking/experiments.js';
 import { buildApp, type App } from './app.js';
@@ -57,6 +59,7 @@ async function serve(config: ServerConfig, env: NodeJS.ProcessEnv, database: Dat
     auth: config.auth,
     logger: { level: config.logLevel },
     roles: config.roles,
+    trust: { ...config.trust, secretKey: loadSecretKey(config.home, env) },
     monitorBucketMs: config.monitorBucketSeconds * 1000,
   });
   let address: string;
@@ -78,4 +81,28 @@ async function serve(config: ServerConfig, env: NodeJS.ProcessEnv, database: Dat
       await database.close();
     },
   };
+}
+
+/**
+ * The key that encrypts secrets at rest: SLIPWAY_SECRET_KEY (32 bytes as base64 or hex; every replica sharing a
+ * database needs the same one), else `<home>/secret.key`, created with owner-only permissions on first start.
+ */
+export function loadSecretKey(home: string, env: NodeJS.ProcessEnv = process.env): TrustSettings['secretKey'] {
+  const configured = env.SLIPWAY_SECRET_KEY?.trim();
+  if (configured) {
+    const key = /^[0-9a-fA-F]{64}$/.test(configured) ? Buffer.from(configured, 'hex') : Buffer.from(configured, 'base64');
+    if (key.length !== 32) throw new Error('SLIPWAY_SECRET_KEY must be 32 bytes, written as 64 hex digits or base64 (generate one with `openssl rand -base64 32`).');
+    return key;
+  }
+  const file = join(home, 'secret.key');
+  try {
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key; restore it from a backup (secrets stored with it cannot be read without it).`);
+    return key;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
 }
