@@ -67,6 +67,13 @@ describe(`${RACERS} concurrent conflicting creates get the same answers on every
     expect(((await (await fetch(`${server.url}/api/v1/datasets/race-ds-many`)).json()) as { versions: unknown[] }).versions).toHaveLength(versions.length);
   });
 
+  it('a create path that does not name the clash itself (tokens) still answers 409 ALREADY_EXISTS', async () => {
+    const answers = await race(`${server.url}/api/v1/tokens`, () => ({ name: 'race-token', role: 'viewer' }));
+    expect(count(answers.map((r) => r.status))).toEqual({ 201: 1, 409: RACERS - 1 });
+    // Racers that lost at the insert hear the server's generic message: the kind of thing and its key.
+    for (const r of answers.filter((r) => r.status === 409)) expect(r.body.error).toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringMatching(/^(A token named "race-token"|An api token with the same name) already exists/) });
+  });
+
   it('deployments: one is created, the rest hear it already exists', async () => {
     await client.createModel({ name: 'churn' });
     await registerOnnx(client, 'churn', churnModel());
