@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INPUT_LIMITS } from '../src/core/limits.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -154,6 +155,58 @@ describe(`generated payloads at every endpoint (${testDialect})`, () => {
       await send('POST', '/api/v1/runs', null, raw);
     }
     expect(failures).toEqual([]);
+    expect(await snapshot()).toBe(before);
+  });
+
+  /** A JSON text of `depth` nested arrays around `inner` (built as text: JSON.stringify itself would overflow). */
+  const nested = (depth: number, inner = '1') => '['.repeat(depth) + inner + ']'.repeat(depth);
+  const terms = (n: number) => Array.from({ length: n }, (_, i) => `tags.t${i} = 'v'`).join(' AND ');
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, text: await res.text() };
+  };
+  const { MAX_JSON_DEPTH, MAX_FILTER_TERMS, MAX_FILTER_DEPTH, MAX_FILTER_VALUES, MAX_ORDER_BY_KEYS, MAX_EXPERIMENT_IDS } = INPUT_LIMITS;
+  const dataset = (profile: string) =>
+    `{"name":"deep","digest":"${'a'.repeat(64)}","source":"x","sourceType":"local","format":"csv","sizeBytes":1,"rowCount":1,"schema":[],"profile":[{"x":${profile}}]}`;
+
+  it('answer 400 naming the limit for pathological input, and accept input at the limit', async () => {
+    const before = await snapshot();
+    const over: [string, string, unknown, string][] = [
+      ['/api/2.0/mlflow/runs/log-batch', 'deep JSON', `{"run_id":"${sentinelRun}","params":[{"key":"p","value":${nested(10_000, '"v"')}}]}`, 'MAX_JSON_DEPTH'],
+      ['/api/2.0/mlflow/runs/log-batch', 'JSON one level too deep', `{"run_id":"${sentinelRun}","tags":${nested(MAX_JSON_DEPTH)}}`, 'MAX_JSON_DEPTH'],
+      ['/api/v1/datasets', 'deep dataset profile', dataset(nested(10_000)), 'MAX_JSON_DEPTH'],
+      ['/api/2.0/mlflow/runs/log-model', 'deep model_json', { run_id: sentinelRun, model_json: `{"artifact_path":"m","flavors":${nested(10_000)},"utc_time_created":"x","run_id":"${sentinelRun}"}` }, 'MAX_JSON_DEPTH'],
+      ['/api/2.0/mlflow/runs/search', 'filter terms', { experiment_ids: ['0'], filter: terms(201) }, 'MAX_FILTER_TERMS'],
+      ['/api/2.0/mlflow/experiments/search', 'filter terms', { filter: Array.from({ length: 201 }, () => "name = 'x'").join(' AND ') }, 'MAX_FILTER_TERMS'],
+      ['/api/2.0/mlflow/registered-models/search', 'filter terms', { filter: terms(MAX_FILTER_TERMS + 1) }, 'MAX_FILTER_TERMS'],
+      ['/api/v1/runs/search', 'parentheses', { experimentIds: ['0'], filter: `${'('.repeat(5000)}tags.a = 'b'${')'.repeat(5000)}` }, 'MAX_FILTER_DEPTH'],
+      ['/api/v1/runs/search', 'parentheses one too deep', { experimentIds: ['0'], filter: `${'('.repeat(MAX_FILTER_DEPTH + 1)}tags.a = 'b'${')'.repeat(MAX_FILTER_DEPTH + 1)}` }, 'MAX_FILTER_DEPTH'],
+      ['/api/2.0/mlflow/runs/search', 'IN list', { experiment_ids: ['0'], filter: `attributes.run_id IN (${Array.from({ length: 50_000 }, (_, i) => `'r${i}'`).join(',')})` }, 'MAX_FILTER_VALUES'],
+      ['/api/2.0/mlflow/runs/search', 'order_by keys', { experiment_ids: ['0'], order_by: Array.from({ length: 1000 }, (_, i) => `params.p${i}`) }, 'MAX_ORDER_BY_KEYS'],
+      ['/api/2.0/mlflow/experiments/search', 'order_by keys', { order_by: Array.from({ length: MAX_ORDER_BY_KEYS + 1 }, (_, i) => `tags.t${i}`) }, 'MAX_ORDER_BY_KEYS'],
+      ['/api/2.0/mlflow/runs/search', 'experiment ids', { experiment_ids: Array.from({ length: 100_000 }, (_, i) => String(i)) }, 'MAX_EXPERIMENT_IDS'],
+      ['/api/2.0/mlflow/logged-models/search', 'experiment ids', { experiment_ids: Array.from({ length: MAX_EXPERIMENT_IDS + 1 }, (_, i) => String(i)) }, 'MAX_EXPERIMENT_IDS'],
+    ];
+    const wrong: string[] = [];
+    for (const [path, what, body, limit] of over) {
+      const r = await post(path, body);
+      if (r.status !== 400 || !r.text.includes(`(${limit})`) || !r.text.includes(INPUT_LIMITS[limit as keyof typeof INPUT_LIMITS].toLocaleString('en-US'))) wrong.push(`${path} ${what}: ${r.status} ${r.text.slice(0, 300)}`);
+    }
+    expect(wrong).toEqual([]);
+
+    // Exactly at each limit is fine: every condition, key and list is really run on this dialect.
+    const at: [string, string, unknown][] = [
+      ['/api/v1/datasets', 'JSON at the depth limit', dataset(nested(MAX_JSON_DEPTH - 3))],
+      ['/api/2.0/mlflow/runs/search', 'filter terms and order_by keys', { experiment_ids: ['0'], filter: terms(MAX_FILTER_TERMS), order_by: Array.from({ length: MAX_ORDER_BY_KEYS }, (_, i) => `params.p${i}`) }],
+      ['/api/v1/runs/search', 'parentheses', { experimentIds: ['0'], filter: `${'('.repeat(MAX_FILTER_DEPTH)}tags.a = 'b' OR params.p = 'v'${')'.repeat(MAX_FILTER_DEPTH)}` }],
+      ['/api/2.0/mlflow/runs/search', 'IN list', { experiment_ids: Array.from({ length: MAX_EXPERIMENT_IDS }, (_, i) => String(i)), filter: `params.p IN (${Array.from({ length: MAX_FILTER_VALUES }, (_, i) => `'v${i}'`).join(',')})` }],
+      ['/api/2.0/mlflow/registered-models/search', 'filter terms', { filter: terms(MAX_FILTER_TERMS) }],
+    ];
+    for (const [path, what, body] of at) {
+      const r = await post(path, body);
+      if (r.status >= 300) wrong.push(`${path} ${what}: ${r.status} ${r.text.slice(0, 300)}`);
+    }
+    expect(wrong).toEqual([]);
     expect(await snapshot()).toBe(before);
   });
 });

@@ -133,7 +133,7 @@ describe('model-versions', () => {
     expectOk(await post('registered-models/alias', { name: 'v-delete', alias: 'prod', version: '2' }));
     expectOk(await del('model-versions/delete', { name: 'v-delete', version: '2' }));
     expectError(await get('model-versions/get', { name: 'v-delete', version: '2' }), 404, 'RESOURCE_DOES_NOT_EXIST');
-    expectError(await get('registered-models/alias', { name: 'v-delete', alias: 'prod' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expectError(await get('registered-models/alias', { name: 'v-delete', alias: 'prod' }), 400, 'INVALID_PARAMETER_VALUE');
     expect((await createVersion('v-delete')).version).toBe('3');
   });
 
@@ -196,7 +196,8 @@ describe('aliases', () => {
     expectOk(await post('registered-models/alias', { name: 'a-model', alias: 'champion', version: '2' }));
     expect(expectOk(await get('registered-models/get', { name: 'a-model' })).registered_model.aliases).toEqual([{ alias: 'champion', version: '2' }]);
     expectOk(await del('registered-models/alias', { name: 'a-model', alias: 'champion' }));
-    expectError(await get('registered-models/alias', { name: 'a-model', alias: 'champion' }), 404, 'RESOURCE_DOES_NOT_EXIST', 'Registered model alias champion not found.');
+    // MLflow answers a missing alias of an existing model with 400 INVALID_PARAMETER_VALUE, not 404.
+    expectError(await get('registered-models/alias', { name: 'a-model', alias: 'champion' }), 400, 'INVALID_PARAMETER_VALUE', 'Registered model alias champion not found.');
 
     const history = await server.store.database.db.selectFrom('model_stage_history').selectAll().where('name', '=', 'a-model').orderBy('id').execute();
     expect(history.map((h) => [h.kind, h.key, h.from_value, h.to_value, h.actor])).toEqual([
@@ -226,7 +227,8 @@ describe('aliases', () => {
     // Fields of a DELETE may also come in the query string; deleting a missing alias is a no-op, as in MLflow.
     expectOk(await post('registered-models/alias', { name: 'a-rules', alias: 'ok', version: 1 }));
     expectOk(await call('DELETE', '/api/2.0/mlflow/registered-models/alias?name=a-rules&alias=ok'));
-    expectError(await get('registered-models/alias', { name: 'a-rules', alias: 'ok' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expectError(await get('registered-models/alias', { name: 'a-rules', alias: 'ok' }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await get('registered-models/alias', { name: 'nope', alias: 'ok' }), 404, 'RESOURCE_DOES_NOT_EXIST');
     expectOk(await del('registered-models/alias', { name: 'a-rules', alias: 'ok' }));
   });
 
@@ -238,6 +240,33 @@ describe('aliases', () => {
     expect(history.map((h) => [h.kind, h.key, h.from_value, h.to_value])).toEqual([['stage', '', 'None', 'Staging']]);
     const ajax = await get('registered-models/get', { name: 'a-stage' }, '/ajax-api/2.0');
     expect(expectOk(ajax).registered_model.name).toBe('a-stage');
+  });
+});
+
+describe('prompts (MLflow 3 client)', () => {
+  // The MLflow 3 client adds this to every registered-model search; MLflow itself drops it and leaves out prompts
+  // (entries tagged mlflow.prompt.is_prompt = 'true') unless the filter asks for prompts.
+  const NOT_PROMPT = "tags.`mlflow.prompt.is_prompt` != 'true'";
+  test('searches without a prompt filter, or with the client\'s, return models without the tag and leave prompts out', async () => {
+    await createModel('p-plain');
+    await createVersion('p-plain');
+    await createModel('p-false', { tags: [{ key: 'mlflow.prompt.is_prompt', value: 'false' }] });
+    await createModel('p-prompt', { tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] });
+    await createVersion('p-prompt', { tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] });
+    const names = async (filter: string) => expectOk(await post('registered-models/search', { filter })).registered_models?.map((m: { name: string }) => m.name) ?? [];
+    expect(await names(`name LIKE 'p-%' AND ${NOT_PROMPT}`)).toEqual(['p-false', 'p-plain']);
+    expect(await names(`${NOT_PROMPT} AND name LIKE 'p-%'`)).toEqual(['p-false', 'p-plain']);
+    expect(await names("name LIKE 'p-%'")).toEqual(['p-false', 'p-plain']);
+    expect(await names("name LIKE 'p-%' AND tags.`mlflow.prompt.is_prompt` = 'false'")).toEqual(['p-false', 'p-plain']);
+    // Asking for prompts is an ordinary tag filter.
+    expect(await names("tags.`mlflow.prompt.is_prompt` = 'true'")).toEqual(['p-prompt']);
+    expect(await names("name LIKE 'p-%' AND tags.`mlflow.prompt.is_prompt` != 'false'")).toEqual(['p-prompt']);
+    // Other tags keep MLflow's meaning: != needs the tag to exist.
+    expect(await names("name LIKE 'p-%' AND tags.group != 'x'")).toEqual([]);
+    const versions = async (filter: string) => expectOk(await post('model-versions/search', { filter })).model_versions?.map((v: { name: string }) => v.name) ?? [];
+    expect(await versions(`name LIKE 'p-%' AND ${NOT_PROMPT}`)).toEqual(['p-plain']);
+    expect(await versions("name LIKE 'p-%'")).toEqual(['p-plain']);
+    expect(await versions("tags.`mlflow.prompt.is_prompt` = 'true'")).toEqual(['p-prompt']);
   });
 });
 

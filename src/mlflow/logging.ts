@@ -1,4 +1,5 @@
 import { invalid } from '../core/errors.js';
+import { checkJsonDepth } from '../core/limits.js';
 import type { App, AppContext } from '../server/app.js';
 import { logBatch, type MetricInput } from '../tracking/ingest.js';
 import { logInputs, logOutputs } from '../tracking/inputs.js';
@@ -53,6 +54,7 @@ function parseModelJson(text: string): Record<string, unknown> {
     throw invalid(`Malformed model info. \n ${text} \n is not a valid JSON.`);
   }
   if (!model || typeof model !== 'object' || Array.isArray(model)) throw invalid(`Malformed model info. \n ${text} \n is not a JSON object.`);
+  checkJsonDepth(model, 'model_json');
   const absent = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((f) => !Object.hasOwn(model as object, f));
   if (absent.length > 0) throw invalid(`Model json is missing mandatory fields: {${absent.map((f) => `'${f}'`).join(', ')}}`);
   return model as Record<string, unknown>;

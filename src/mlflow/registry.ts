@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { invalid } from '../core/errors.js';
 import * as aliases from '../registry/aliases.js';
 import * as models from '../registry/models.js';
 import { searchModelVersions, searchRegisteredModels } from '../registry/search.js';
@@ -109,7 +110,10 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
 
   app.get('/registered-models/alias', routeOptions(), async (req) => {
     const m = Message.of(req);
-    return { model_version: modelVersionJson(await aliases.getVersionByAlias(db, m.requiredString('name'), m.requiredString('alias'))) };
+    const found = await aliases.findVersionByAlias(db, m.requiredString('name'), m.requiredString('alias'));
+    // MLflow's store raises INVALID_PARAMETER_VALUE (400) for a missing alias, and its clients expect that code.
+    if (!found.version) throw invalid(`Registered model alias ${found.alias} not found.`);
+    return { model_version: modelVersionJson(found.version) };
   });
 
   app.post('/model-versions/create', routeOptions(), async (req) => {

@@ -102,12 +102,22 @@ export async function deleteAlias(db: Kysely<DB>, actor: Actor, name: unknown, a
 
 /** The version an alias points at; RESOURCE_DOES_NOT_EXIST for an unknown model or alias. */
 export async function getVersionByAlias(db: Kysely<DB>, name: unknown, alias: unknown): Promise<ModelVersion> {
+  const found = await findVersionByAlias(db, name, alias);
+  if (!found.version) throw notFound(`Registered model alias ${found.alias} not found.`);
+  return found.version;
+}
+
+/**
+ * The version an alias points at, or null when the model has no such alias (RESOURCE_DOES_NOT_EXIST for an
+ * unknown model): the MLflow API answers a missing alias differently from the native one.
+ */
+export async function findVersionByAlias(db: Kysely<DB>, name: unknown, alias: unknown): Promise<{ alias: string; version: ModelVersion | null }> {
   const model = await requireModelRow(db, name);
   const a = typeof alias === 'string' ? alias : '';
   if (a === '') throw invalid("Missing value for required parameter 'alias'.");
   const row = await db.selectFrom('registered_model_aliases').select('version').where('name', '=', model.name).where('alias', '=', a).executeTakeFirst();
-  if (!row) throw notFound(`Registered model alias ${a} not found.`);
-  return (await toVersions(db, [await requireVersionRow(db, model.name, Number(row.version))]))[0]!;
+  if (!row) return { alias: a, version: null };
+  return { alias: a, version: (await toVersions(db, [await requireVersionRow(db, model.name, Number(row.version))]))[0]! };
 }
 
 export interface HistoryQuery {

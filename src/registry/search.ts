@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { validateMaxResults } from '../tracking/limits.js';
 import { orderBySearch, whereMatches } from '../tracking/search/compile.js';
-import { parseFilter, parseOrderBy } from '../tracking/search/filter.js';
+import { parseFilter, parseOrderBy, type FilterNode } from '../tracking/search/filter.js';
 import { decodePageToken, pageOf } from '../tracking/search/page-token.js';
 import type { SearchSpec } from '../tracking/search/specs.js';
 import type { Page } from '../tracking/types.js';
@@ -58,14 +58,43 @@ export interface RegistrySearchInput {
 /** MLflow's limits: registered models 100 by default and at most 1000; versions up to 200000. */
 export const SEARCH_LIMITS = { models: { default: 100, max: 1000 }, versions: { default: 10_000, max: 200_000 } } as const;
 
+/** MLflow keeps prompt templates in the model registry, told apart from models by this tag set to 'true'. */
+export const IS_PROMPT_TAG = 'mlflow.prompt.is_prompt';
+
+/**
+ * MLflow's rule for prompts in registry searches (its SQL store's `_is_querying_prompt`): a filter asks for
+ * prompts when its first test of the tag is `= 'true'` or `!= 'false'` (any case), and then that test is an
+ * ordinary tag test. Otherwise every test of the tag is dropped and prompts are left out, so models that never
+ * had the tag are found: the MLflow 3 client adds ``tags.`mlflow.prompt.is_prompt` != 'true'`` to every
+ * registered-model search, which as an ordinary tag test would find nothing. Only top-level AND-ed tests count
+ * (MLflow's grammar has no OR; inside a native OR the tag is an ordinary tag).
+ */
+export function promptScope(filter: FilterNode | null): { filter: FilterNode | null; excludePrompts: boolean } {
+  const conjuncts = filter === null ? [] : filter.kind === 'and' ? filter.operands : [filter];
+  const isPromptTest = (n: FilterNode) => n.kind === 'comparison' && n.entity === 'tag' && n.key === IS_PROMPT_TAG;
+  const first = conjuncts.find(isPromptTest);
+  if (first?.kind === 'comparison' && typeof first.value === 'string') {
+    const v = first.value.toLowerCase();
+    if ((first.comparator === '=' && v === 'true') || (first.comparator === '!=' && v === 'false')) return { filter, excludePrompts: false };
+  }
+  const rest = conjuncts.filter((n) => !isPromptTest(n));
+  if (rest.length === conjuncts.length) return { filter, excludePrompts: true };
+  return { filter: rest.length === 0 ? null : rest.length === 1 ? rest[0]! : { kind: 'and', operands: rest }, excludePrompts: true };
+}
+
 /** Registered models matching an MLflow filter, ordered and paged by offset tokens. */
 export async function searchRegisteredModels(database: Database, input: RegistrySearchInput): Promise<Page<RegisteredModel>> {
   const { db, dialect } = database;
   const limit = input.maxResults === undefined ? SEARCH_LIMITS.models.default : validateMaxResults(input.maxResults, SEARCH_LIMITS.models.max);
   const offset = decodePageToken(input.pageToken);
-  const filter = parseFilter(input.filter, registeredModelSearch, { allowOr: input.allowOr });
+  const { filter, excludePrompts } = promptScope(parseFilter(input.filter, registeredModelSearch, { allowOr: input.allowOr }));
   const orderBy = parseOrderBy(input.orderBy, registeredModelSearch);
-  const base = db.selectFrom('registered_models').selectAll('registered_models');
+  let base = db.selectFrom('registered_models').selectAll('registered_models');
+  if (excludePrompts) {
+    base = base.where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('registered_model_tags as p').select('p.name').whereRef('p.name', '=', 'registered_models.name').where('p.key', '=', IS_PROMPT_TAG).where('p.value', '=', 'true'))),
+    );
+  }
   const rows = await orderBySearch(whereMatches(base, filter, registeredModelSearch, dialect), orderBy, registeredModelSearch, dialect)
     .limit(limit + 1)
     .offset(offset)
@@ -79,9 +108,24 @@ export async function searchModelVersions(database: Database, input: RegistrySea
   const { db, dialect } = database;
   const limit = input.maxResults === undefined ? SEARCH_LIMITS.versions.default : validateMaxResults(input.maxResults, SEARCH_LIMITS.versions.max);
   const offset = decodePageToken(input.pageToken);
-  const filter = parseFilter(input.filter, modelVersionSearch, { allowOr: input.allowOr });
+  const { filter, excludePrompts } = promptScope(parseFilter(input.filter, modelVersionSearch, { allowOr: input.allowOr }));
   const orderBy = parseOrderBy(input.orderBy, modelVersionSearch);
-  const base = db.selectFrom('model_versions').selectAll('model_versions').where('model_versions.deleted_at', 'is', null);
+  let base = db.selectFrom('model_versions').selectAll('model_versions').where('model_versions.deleted_at', 'is', null);
+  if (excludePrompts) {
+    // As in MLflow, one version tagged as a prompt leaves out every version of its model.
+    base = base.where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('model_version_tags as p')
+            .innerJoin('model_versions as pv', 'pv.id', 'p.version_id')
+            .select('p.version_id')
+            .whereRef('pv.name', '=', 'model_versions.name')
+            .where('p.key', '=', IS_PROMPT_TAG)
+            .where('p.value', '=', 'true'),
+        ),
+      ),
+    );
+  }
   const rows = await orderBySearch(whereMatches(base, filter, modelVersionSearch, dialect), orderBy, modelVersionSearch, dialect)
     .limit(limit + 1)
     .offset(offset)

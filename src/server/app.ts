@@ -9,6 +9,7 @@ import { registerAlerting } from '../alerts/routes.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { ServerRole } from '../core/config.js';
 import type { PromotionGuard } from '../core/promotion.js';
+import { checkJsonDepth } from '../core/limits.js';
 import { defaultTrust, type TrustSettings } from '../core/trust.js';
 import type { Database } from '../db/database.js';
 import { registerEvaluationRoutes } from '../evaluation/routes.js';
@@ -81,6 +82,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
+  // Every parsed body, native, MLflow or gateway, before any validator or handler recurses into it.
+  app.addHook('preValidation', async (request) => checkJsonDepth(request.body, 'the request body'));
   const trust = options.trust ?? defaultTrust();
   const verifier = registerAuth(app, options.database, options.auth);
   const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);

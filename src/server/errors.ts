@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SlipwayError, httpStatusOf, type ErrorCode } from '../core/errors.js';
+import { describeDuplicate, uniqueViolation } from '../db/unique.js';
 
 /** MLflow clients parse `{error_code, message}` and branch on these codes. */
 const MLFLOW_CODES: Record<ErrorCode, string> = {
@@ -32,6 +33,9 @@ export function toSlipwayError(err: unknown): SlipwayError {
       issues: e.validation.map((v) => ({ path: v.instancePath, message: v.message })),
     });
   }
+  // Create paths name the clash themselves (onDuplicate); this covers any that do not, on both dialects.
+  const duplicate = uniqueViolation(err);
+  if (duplicate) return new SlipwayError('ALREADY_EXISTS', describeDuplicate(duplicate));
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return new SlipwayError('PAYLOAD_TOO_LARGE', `${e.message}. Split the request into smaller ones.`);
   if (status === 415) return new SlipwayError('UNSUPPORTED_MEDIA_TYPE', `${e.message}. Send JSON with Content-Type: application/json.`);

@@ -8,6 +8,7 @@ import { recordAudit } from '../access/audit.js';
 import type { Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { alreadyExists, invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
+import { onDuplicate } from '../db/unique.js';
 import type { DB, DeploymentRow } from '../db/schema.js';
 import { getVersionByAlias } from '../registry/aliases.js';
 import { getModelVersion } from '../registry/versions.js';
@@ -182,7 +183,8 @@ export async function createDeployment(db: Kysely<DB>, actor: Actor, input: Crea
     lastReason: null,
   };
   const now = nowMs();
-  return db.transaction().execute(async (trx) => {
+  // Two creates of one name both pass the check on PostgreSQL; the second then fails on the key.
+  return onDuplicate(() => db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('deployments').select(['name', 'deleted_at']).where('name', '=', input.name).executeTakeFirst();
     if (existing && existing.deleted_at === null) throw alreadyExists(`A deployment named "${input.name}" already exists.`);
     if (existing) await trx.deleteFrom('deployments').where('name', '=', input.name).execute();
@@ -193,7 +195,7 @@ export async function createDeployment(db: Kysely<DB>, actor: Actor, input: Crea
     await trx.insertInto('deployment_revisions').values({ name: input.name, revision, spec: row.spec, action: 'create', reason: null, actor: actor.name, at: now }).execute();
     await recordAudit(trx, actor, { action: 'deployment.create', targetType: 'deployment', targetId: input.name, after: state });
     return toDeployment(row);
-  });
+  }), () => alreadyExists(`A deployment named "${input.name}" already exists.`));
 }
 
 /**

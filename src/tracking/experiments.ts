@@ -3,6 +3,7 @@ import { recordAudit } from '../access/audit.js';
 import type { Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { alreadyExists, invalid, notFound } from '../core/errors.js';
+import { onDuplicate } from '../db/unique.js';
 import type { DB, ExperimentRow } from '../db/schema.js';
 import { LIMITS, validateExperimentName, validateKey, validateValueLength } from './limits.js';
 import type { Experiment, KeyValue } from './types.js';
@@ -116,7 +117,7 @@ export async function createExperiment(db: Kysely<DB>, actor: Actor, input: Crea
   if (input.artifactLocation?.startsWith('mlflow-artifacts:')) {
     throw invalid('artifact_location may not point into this server\'s artifact store; leave it empty to store artifacts there.');
   }
-  return db.transaction().execute(async (trx) => {
+  return onDuplicate(() => db.transaction().execute(async (trx) => {
     const clash = await trx.selectFrom('experiments').select(['experiment_id', 'lifecycle_stage']).where('name', '=', name).executeTakeFirst();
     if (clash) {
       throw alreadyExists(
@@ -152,12 +153,12 @@ export async function createExperiment(db: Kysely<DB>, actor: Actor, input: Crea
       after: { name, artifactLocation: input.artifactLocation || experimentArtifactRoot(id), tags },
     });
     return String(id);
-  });
+  }), () => alreadyExists(`Experiment '${name}' already exists.`));
 }
 
 export async function renameExperiment(db: Kysely<DB>, actor: Actor, id: unknown, newName: string): Promise<void> {
   const name = validateExperimentName(newName);
-  await db.transaction().execute(async (trx) => {
+  await onDuplicate(() => db.transaction().execute(async (trx) => {
     const row = await requireExperimentRow(trx, id);
     if (row.lifecycle_stage !== 'active') {
       throw invalid(`Cannot rename a non-active experiment. Restore experiment ${row.experiment_id} first.`);
@@ -173,7 +174,7 @@ export async function renameExperiment(db: Kysely<DB>, actor: Actor, id: unknown
       before: { name: row.name },
       after: { name },
     });
-  });
+  }), () => alreadyExists(`Experiment '${name}' already exists.`));
 }
 
 /** Marks the experiment and its runs deleted; `slipway gc` removes them for good. */

@@ -1,3 +1,4 @@
+import { checkLimit } from '../core/limits.js';
 import type { Database } from '../db/database.js';
 import { parseExperimentId, toExperiments } from './experiments.js';
 import { validateMaxResults } from './limits.js';
@@ -58,6 +59,7 @@ export async function searchRuns(database: Database, input: SearchRunsInput): Pr
   const { db, dialect } = database;
   const limit = validateMaxResults(input.maxResults);
   const offset = decodePageToken(input.pageToken);
+  checkLimit('MAX_EXPERIMENT_IDS', input.experimentIds.length, 'experiment ids', 'Search fewer experiments at a time.');
   const experimentIds = input.experimentIds.map(parseExperimentId);
   const filter = parseFilter(input.filter, 'runs', { allowOr: input.allowOr });
   const orderBy = parseOrderBy(input.orderBy, 'runs');
@@ -80,6 +82,8 @@ export async function searchLoggedModels(database: Database, input: SearchLogged
   const { db, dialect } = database;
   const limit = validateMaxResults(input.maxResults ?? 50);
   const offset = decodePageToken(input.pageToken);
+  checkLimit('MAX_EXPERIMENT_IDS', input.experimentIds.length, 'experiment ids', 'Search fewer experiments at a time.');
+  checkLimit('MAX_SEARCH_DATASETS', input.datasets?.length ?? 0, 'datasets', 'Score on fewer datasets at a time.');
   const experimentIds = input.experimentIds.map(parseExperimentId);
   const filter = parseFilter(input.filter, 'logged_models', { allowOr: input.allowOr });
   const orderBy = parseLoggedModelOrderBy(input.orderBy);

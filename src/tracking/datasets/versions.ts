@@ -2,11 +2,14 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../../access/audit.js';
 import type { Actor } from '../../core/actor.js';
 import { nowMs } from '../../core/clock.js';
-import { invalid, notFound } from '../../core/errors.js';
+import { alreadyExists, invalid, notFound } from '../../core/errors.js';
 import type { DatasetVersionRow, DB } from '../../db/schema.js';
+import { retryOnDuplicate } from '../../db/unique.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const NAME = /^[\p{L}\p{N}_.\- /:]{1,250}$/u;
+/** Registrations of one name that race each other retry this often before the caller is told to try again. */
+const DATASET_RACE_ATTEMPTS = 8;
 
 /** A dataset version: the bytes' sha256 under a name, with what profiling read from them. */
 export interface DatasetVersion {
@@ -61,7 +64,9 @@ export async function registerDatasetVersion(db: Kysely<DB>, actor: Actor, input
   for (const [field, n] of [['sizeBytes', input.sizeBytes], ['rowCount', input.rowCount]] as const) {
     if (!Number.isSafeInteger(n) || n < 0) throw invalid(`${field} must be a non-negative integer, got ${n}.`);
   }
-  return db.transaction().execute(async (trx) => {
+  // A registration racing another of the same name (PostgreSQL lets both read the same last version) fails on
+  // the key; read again: the same digest is then the existing version, another digest takes the next number.
+  return retryOnDuplicate(() => db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('dataset_versions').selectAll().where('name', '=', input.name).where('digest', '=', input.digest).executeTakeFirst();
     if (existing) return { version: toVersion(existing), created: false };
     const last = await trx
@@ -83,7 +88,6 @@ export async function registerDatasetVersion(db: Kysely<DB>, actor: Actor, input
       created_at: nowMs(),
       created_by: actor.name,
     };
-    // Two registrations racing for the same name collide on the primary key; the loser's transaction fails whole.
     await trx.insertInto('dataset_versions').values(row).execute();
     await recordAudit(trx, actor, {
       action: 'dataset.register',
@@ -92,7 +96,7 @@ export async function registerDatasetVersion(db: Kysely<DB>, actor: Actor, input
       after: { name: row.name, version: row.version, digest: row.digest, source: row.source, rowCount: row.row_count },
     });
     return { version: toVersion(row), created: true };
-  });
+  }), DATASET_RACE_ATTEMPTS, () => alreadyExists(`Dataset "${input.name}" got other new versions at the same moment; register it again.`));
 }
 
 /** The newest version of every dataset, by name. */

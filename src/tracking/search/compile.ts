@@ -26,6 +26,12 @@ const contextOf = (spec: SearchSpec, dialect: Dialect, metricScope?: MetricScope
   metricScope,
 });
 
+/**
+ * SQLite joins at most 64 tables in one statement; the filter's joins (beyond these, tests become EXISTS
+ * subqueries, same meaning) plus one per order_by key (MAX_ORDER_BY_KEYS) must stay below that.
+ */
+const MAX_FILTER_JOINS = 32;
+
 // Internally the query's table set grows with search aliases the caller's types do not know about.
 type AnyQuery<O> = SelectQueryBuilder<any, any, O>;
 
@@ -51,12 +57,14 @@ export function whereMatches<DB, TB extends keyof DB, O>(
   const conjuncts = filter.kind === 'and' ? filter.operands : [filter];
   let query = qb as AnyQuery<O>;
   const rest: FilterNode[] = [];
+  let joins = 0;
   for (const node of conjuncts) {
-    const table = node.kind === 'comparison' ? joinableTable(node, spec) : undefined;
+    const table = node.kind === 'comparison' && joins < MAX_FILTER_JOINS ? joinableTable(node, spec) : undefined;
     if (node.kind !== 'comparison' || !table) {
       rest.push(node);
       continue;
     }
+    joins++;
     const alias = nextAlias(query);
     const test = valueTest(node, 'f', table, ctx);
     const rows = keyRows(table, node.key, test, sql`f.${sql.ref(table.fk)} as ${sql.ref(`${alias}_id`)}`);

@@ -1,3 +1,4 @@
+import { checkLimit, INPUT_LIMITS, overLimit } from '../../core/limits.js';
 import { describe, ENTITY_LABEL, readIdentifier, type Identifier } from './identifier.js';
 import {
   DATASET_COMPARATORS,
@@ -63,6 +64,10 @@ export function parseFilter(
 class FilterParser {
   private readonly tokens: Token[];
   private index = 0;
+  // Counted while parsing, so an oversized filter is refused before it is built (or recursed into).
+  private terms = 0;
+  private listValues = 0;
+  private depth = 0;
 
   constructor(
     private readonly input: string,
@@ -106,8 +111,12 @@ class FilterParser {
     const token = this.peek();
     if (token.kind === '(') {
       if (!this.allowOr) throw this.error(token.start, `a grouping parenthesis ${OR_ONLY_NATIVE}`);
+      if (++this.depth > INPUT_LIMITS.MAX_FILTER_DEPTH) {
+        throw overLimit('MAX_FILTER_DEPTH', `The nesting of parentheses in the filter (at position ${token.start})`, 'Remove redundant parentheses.');
+      }
       this.index++;
       const node = this.parseOr();
+      this.depth--;
       const close = this.peek();
       if (close.kind !== ')') throw this.error(close.start, `expected ")" to close the "(" at position ${token.start}, found ${describe(close)}`);
       this.index++;
@@ -121,6 +130,7 @@ class FilterParser {
   }
 
   private parseComparison(): Comparison {
+    checkLimit('MAX_FILTER_TERMS', ++this.terms, 'conditions in the filter', 'Split the search into several, or use IN lists.');
     const { identifier, next } = readIdentifier(this.input, this.tokens, this.index, this.spec, (at, problem) =>
       this.error(at, problem),
     );
@@ -199,6 +209,7 @@ class FilterParser {
         throw this.error(token.start, `expected ${what} in the ${comparator} list, found ${describe(token)}`);
       }
       values.push(token.value);
+      checkLimit('MAX_FILTER_VALUES', ++this.listValues, "values in the filter's IN lists", 'Search in several pages of values.');
       this.index++;
       const separator = this.peek();
       this.index++;

@@ -1,5 +1,6 @@
 import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { invalid } from '../../core/errors.js';
+import { checkLimit } from '../../core/limits.js';
 import type { Dialect } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import { orderBySearch, whereMatches, type MetricScope } from './compile.js';
@@ -58,6 +59,7 @@ export function orderLoggedModels<O>(
 export function parseLoggedModelOrderBy(
   items: readonly { fieldName: string; ascending?: boolean; datasetName?: string; datasetDigest?: string }[] | undefined,
 ): OrderByClause[] {
+  checkLimit('MAX_ORDER_BY_KEYS', items?.length ?? 0, 'order_by keys', 'Order by fewer keys.');
   return (items ?? []).map((item) => {
     const [clause] = parseOrderBy([item.fieldName], loggedModelSearch);
     const direction = item.ascending === false ? 'desc' : 'asc';

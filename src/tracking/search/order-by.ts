@@ -1,3 +1,4 @@
+import { checkLimit } from '../../core/limits.js';
 import { describe, readIdentifier } from './identifier.js';
 import { specOf, type SearchKind, type SearchSpec } from './specs.js';
 import { syntaxError, tokenize } from './tokenize.js';
@@ -18,6 +19,7 @@ export interface OrderByClause {
  */
 export function parseOrderBy(clauses: readonly string[] | null | undefined, kind: SearchKind | SearchSpec): OrderByClause[] {
   const spec = specOf(kind);
+  checkLimit('MAX_ORDER_BY_KEYS', clauses?.length ?? 0, 'order_by keys', 'Order by fewer keys.');
   return (clauses ?? []).map((clause, index) => parseClause(clause, index, spec));
 }
 
