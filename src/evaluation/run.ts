@@ -102,7 +102,20 @@ async function score(runtime: ModelRuntime, frame: Frame, who: string, measureLa
   return scored;
 }
 
-/** Predictions read from dataset columns, for models Slipway cannot run. */
+/**
+ * The one place that says which class is positive in a binary task: `positiveClass` when given, else the second
+ * class in the model's (or the labels' sorted) order; it goes last, so index 1 is the positive class for every
+ * score-based metric, whether the probabilities come from a model or from a score column.
+ */
+export function positiveLast(task: TaskType, classes: string[], positiveClass: string | undefined): string[] {
+  if (task !== 'binary') return classes;
+  if (classes.length !== 2) throw invalid(`task binary needs two classes; the model has ${classes.length} (${classes.join(', ')}). Use task: multiclass.`);
+  const positive = positiveClass ?? classes[1]!;
+  if (!classes.includes(positive)) throw invalid(`positive_class "${positive}" is not one of the classes (${classes.join(', ')}).`);
+  return [classes.find((c) => c !== positive)!, positive];
+}
+
+/** Predictions read from dataset columns, for models Slipway cannot run; a score column is P(classes[1]), the positive class. */
 function columnPredictions(frame: Frame, settings: PolicySpec, task: TaskType, classes: string[] | null): Predictions {
   const col = frame.columns.get(settings.predictionColumn!);
   if (!col) throw invalid(`The prediction column "${settings.predictionColumn}" is not in the dataset; its columns are: ${[...frame.columns.keys()].join(', ')}`, { column: settings.predictionColumn });
@@ -232,18 +245,12 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
       if (task !== 'regression') classes = challenger.predictions.classes ?? labelClasses(frame, label);
     } else {
       task = settings.task ?? inferTask(frame, label, settings);
-      if (task !== 'regression') classes = labelClasses(frame, label, settings.predictionColumn);
+      if (task !== 'regression') classes = positiveLast(task, labelClasses(frame, label, settings.predictionColumn), settings.positiveClass);
       challenger = { runtime: 'column', predictions: columnPredictions(frame, settings, task, classes), rowsPerSecond: Number.NaN };
     }
     if (task === 'regression' && labelCol.kind !== 'number') throw invalid(`The label column "${label}" holds text, but the model predicts numbers (regression).`, { column: label });
 
-    // Binary: the positive class goes last.
-    if (task === 'binary') {
-      if (classes.length !== 2) throw invalid(`task binary needs two classes; the model has ${classes.length} (${classes.join(', ')}). Use task: multiclass.`);
-      const positive = settings.positiveClass ?? classes[1]!;
-      if (!classes.includes(positive)) throw invalid(`positive_class "${positive}" is not one of the classes (${classes.join(', ')}).`);
-      classes = [classes.find((c) => c !== positive)!, positive];
-    }
+    classes = positiveLast(task, classes, settings.positiveClass);
 
     let y: Int32Array | Float64Array;
     if (task === 'regression') y = (labelCol as { values: Float64Array }).values;
