@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { invalid, notFound } from '../core/errors.js';
+import { headerNames } from '../tracking/datasets/header.js';
 import { readParquet } from '../tracking/datasets/parquet.js';
 import type { Column, Frame } from './frame.js';
 
@@ -48,7 +49,7 @@ export async function readRows(path: string, format: TableFormat, sink: RowSink,
   try {
     if (format === 'parquet') {
       if (options.onChunk) for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) options.onChunk(chunk as Buffer);
-      await readParquet(path, (names) => sink.header(names), (row) => sink.object(row));
+      await readParquet(path, (names) => sink.header(headerNames(names, `${label}: the Parquet schema`, true)), (row) => sink.object(row));
     } else if (format === 'csv') {
       let header = true;
       await pipeline(
@@ -59,7 +60,7 @@ export async function readRows(path: string, format: TableFormat, sink: RowSink,
           write(record: string[], _e, cb) {
             try {
               if (header) {
-                sink.header(record);
+                sink.header(headerNames(record, `${label}: line 1`));
                 header = false;
               } else sink.values(record);
               cb();
