@@ -211,6 +211,17 @@ describe('sketches against exact values', () => {
     });
   }
 
+  it('infinite numbers are counted apart from the distribution, exactly and in sketches (old buckets read as 0)', () => {
+    const exact = numericSummary(Float64Array.from([1, Infinity, 2, NaN, -Infinity, 3]));
+    expect(exact).toMatchObject({ n: 3, missing: 1, nonFinite: 2, min: 1, max: 3, mean: 2 });
+    const sketch = new ColumnSketch('number');
+    for (const v of [1, Infinity, 2, 'inf', '-Infinity', null, 3, 'abc']) sketch.add(v);
+    const state = JSON.parse(JSON.stringify(sketch.toJSON()));
+    expect(ColumnSketch.fromJSON(state).summary()).toMatchObject({ n: 3, missing: 2, invalid: 1, nonFinite: 3, min: 1, max: 3, mean: 2 });
+    delete state.nonFinite;
+    expect(ColumnSketch.fromJSON(state).summary()).toMatchObject({ n: 3, nonFinite: 0 });
+  });
+
   it('a column of a million distinct values stays bounded: capped, the tail counted, drift still finite', () => {
     const ids = Array.from({ length: 1_000_000 }, (_, i) => `id-${i}`);
     const exact = categorySummary(ids, EXACT_CATEGORY_CAP);

@@ -47,7 +47,7 @@ const monitorFields = {
     ),
     quality: Type.Optional(
       Type.Object(
-        { missingIncrease: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), outOfRange: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), newCategory: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), typeMismatch: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) },
+        { missingIncrease: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), outOfRange: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), newCategory: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), typeMismatch: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), nonFinite: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) },
         { additionalProperties: false },
       ),
     ),

@@ -99,10 +99,19 @@ export async function readRows(path: string, format: TableFormat, sink: RowSink,
   }
 }
 
-/** A number from a cell: numbers, booleans, numeric strings; NaN for missing; undefined for anything else. */
+/**
+ * ±Infinity for the ways files spell an infinite float (pandas and numpy write `inf` / `-inf`, JavaScript
+ * `Infinity`), else undefined. An infinite value is a number: the column stays numeric and the checks count it.
+ */
+export function infinityOf(text: string): number | undefined {
+  const m = /^([+-]?)(inf|infinity)$/i.exec(text.trim());
+  return m ? (m[1] === '-' ? -Infinity : Infinity) : undefined;
+}
+
+/** A number from a cell: numbers (±Infinity included), booleans, numeric strings; NaN for missing; undefined for anything else. */
 export function numberOf(v: unknown): number | undefined {
   if (v === null || v === undefined || v === '') return NaN;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
+  if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'string') {
@@ -112,7 +121,7 @@ export function numberOf(v: unknown): number | undefined {
     if (lower === 'true') return 1;
     if (lower === 'false') return 0;
     const n = Number(t);
-    return Number.isFinite(n) ? n : undefined;
+    return Number.isFinite(n) ? n : infinityOf(t);
   }
   return undefined;
 }
