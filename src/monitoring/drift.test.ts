@@ -98,6 +98,9 @@ describe('drift decisions', () => {
     const r = compareWindows(window({ x: ref }), window({ x: numericSummary(new Float64Array(0)) }));
     expect(r.datasetDrift).toBe(false);
     expect(r.driftedShare).toBe(0);
+    expect(r.verdict).toBe('insufficient_data');
+    expect(r.insufficientReason).toBe('the current data has 0 rows; drift needs at least 30 in each window');
+    expect(compareWindows(window({ x: ref }), window({ x: numericSummary(numbers(100, () => normal())) })).verdict).toBe('no_drift');
   });
 
   it('refuses a numeric-only method on categories with what to use instead', () => {

@@ -76,7 +76,7 @@ export interface DriftOptions {
   driftShare?: number;
   /** Benjamini–Hochberg across the columns tested with a p-value. Default none. */
   correction?: 'none' | 'bh';
-  /** Fewer current (or reference) values than this: "insufficient data", never drift. Default 30. */
+  /** Fewer current (or reference) values than this: "insufficient data", never drift. Default MIN_ROWS. */
   minRows?: number;
   /** Reference rows above which large-sample distances replace tests. Default 1,000. */
   smallSample?: number;
@@ -115,6 +115,11 @@ export interface ColumnDrift {
 }
 
 export interface DriftResult {
+  /** 'insufficient_data' when either window is too small to judge: see MIN_ROWS. */
+  verdict: DriftVerdict;
+  /** With 'insufficient_data': why, in plain words. */
+  insufficientReason?: string;
+  minRows: number;
   columns: ColumnDrift[];
   driftedColumns: number;
   /** Of the columns with enough data. */
@@ -125,6 +130,14 @@ export interface DriftResult {
   referenceRows: number;
   currentRows: number;
 }
+
+/**
+ * Below this many rows in either window (or values of a column in both), drift is not judged: the verdict is
+ * "insufficient data", which a `--fail-on-drift` run treats as a failure of its own, never as "no drift".
+ */
+export const MIN_ROWS = 30;
+
+export type DriftVerdict = 'drift' | 'no_drift' | 'insufficient_data';
 
 export class DriftInputError extends Error {}
 
@@ -170,12 +183,26 @@ export function combineColumns(columns: ColumnDrift[], referenceRows: number, cu
   const drifted = judged.filter((c) => c.drifted).length;
   const share = judged.length > 0 ? drifted / judged.length : 0;
   const threshold = options.driftShare ?? 0.5;
+  const minRows = options.minRows ?? MIN_ROWS;
+  const rule = `drift needs at least ${minRows} in each window`;
+  const insufficientReason =
+    currentRows < minRows
+      ? `the current data has ${currentRows} row${currentRows === 1 ? '' : 's'}; ${rule}`
+      : referenceRows < minRows
+        ? `the reference has ${referenceRows} row${referenceRows === 1 ? '' : 's'}; ${rule}`
+        : judged.length === 0
+          ? `no column has ${minRows} values in both windows (${columns.length} compared)`
+          : null;
+  const datasetDrift = insufficientReason === null && share >= threshold;
   return {
+    verdict: insufficientReason !== null ? 'insufficient_data' : datasetDrift ? 'drift' : 'no_drift',
+    ...(insufficientReason !== null ? { insufficientReason } : {}),
+    minRows,
     columns,
     driftedColumns: drifted,
     driftedShare: share,
     driftShareThreshold: threshold,
-    datasetDrift: judged.length > 0 && share >= threshold,
+    datasetDrift,
     correction,
     referenceRows,
     currentRows,
@@ -230,7 +257,7 @@ export function compareColumn(column: string, ref: ColumnSummary, cur: ColumnSum
   let method = spec.method ?? defaultMethod(ref, cur, options.smallSample);
   if (typeChanged && NUMERIC_ONLY.has(method)) method = defaultMethod(ref, cur, options.smallSample);
   const threshold = spec.threshold ?? DEFAULT_THRESHOLDS[method];
-  const minRows = options.minRows ?? 30;
+  const minRows = options.minRows ?? MIN_ROWS;
   const base = { column, type, method, threshold, referenceRows: ref.n, currentRows: cur.n };
 
   const categorical = asCategories || typeChanged || CATEGORY_ONLY.has(method);

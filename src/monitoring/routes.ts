@@ -88,7 +88,7 @@ export function windowReport(m: Monitor, r: WindowResult, history: WindowResult[
     since[c.column] = start;
   }
   const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 16);
-  const drift = r.drift ?? { columns: [], driftedColumns: 0, driftedShare: 0, driftShareThreshold: m.spec.drift.driftShare, datasetDrift: false, correction: m.spec.drift.correction, referenceRows: 0, currentRows: 0 };
+  const drift = r.drift ?? { verdict: 'insufficient_data' as const, insufficientReason: 'no traffic was summarised for this window', minRows: m.spec.drift.minRows, columns: [], driftedColumns: 0, driftedShare: 0, driftShareThreshold: m.spec.drift.driftShare, datasetDrift: false, correction: m.spec.drift.correction, referenceRows: 0, currentRows: 0 };
   return {
     title: `Drift report: ${m.name} (${m.spec.deployment})`,
     generatedAt: new Date().toISOString(),
