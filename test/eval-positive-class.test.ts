@@ -3,6 +3,7 @@
  * the score is P(positive class), so every score-based metric must match scikit-learn with that class as positive.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,16 +42,33 @@ const SKLEARN = {
 describe(`score column with the positive class sorting first (${testDialect})`, () => {
   let server: TestServer;
   let client: SlipwayClient;
+  let modelServer: Server;
+  let modelUrl: string;
   const dir = mkdtempSync(join(tmpdir(), 'slipway-eval-positive-'));
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // A model server whose probability rows sum to less than 1: [P(no), P(yes)] = [p, 0.8·(1 − p)].
+    modelServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const { dataframe_split: df } = JSON.parse(body) as { dataframe_split: { columns: string[]; data: number[][] } };
+        const k = df.columns.indexOf('p_no');
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ predictions: df.data.map((row) => [row[k]!, 0.8 * (1 - row[k]!)]) }));
+      });
+    });
+    await new Promise<void>((ok) => modelServer.listen(0, '127.0.0.1', ok));
+    const port = (modelServer.address() as { port: number }).port;
+    modelUrl = `http://127.0.0.1:${port}/invocations`;
+    server = await startTestServer({ trust: { dataRoots: [dir], modelServerHosts: [`127.0.0.1:${port}`] } });
     client = new SlipwayClient({ url: server.url });
     await client.createModel({ name: 'scored-elsewhere' });
     await client.createModelVersion('scored-elsewhere', { source: 's3://elsewhere/model.bin' });
   });
   afterAll(async () => {
     await server.close();
+    modelServer.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -70,5 +88,17 @@ describe(`score column with the positive class sorting first (${testDialect})`, 
     // Same ranking read from the other side: ROC AUC is symmetric in the choice of positive class.
     expect(report!.metrics.roc_auc).toBeCloseTo(SKLEARN.roc_auc, 12);
     expect(report!.metrics.log_loss).toBeCloseTo(SKLEARN.log_loss, 12);
+  });
+
+  it('scores probability rows that do not sum to 1 as given, as scikit-learn ≥ 1.5 does, and warns', async () => {
+    const rows = ROWS.map(([label, p]) => ({ label, p_no: p }));
+    const dataset = await registerCsv(client, writeCsv(dir, 'unnormalised.csv', rows), 'unnormalised');
+    const { version } = await client.createModelVersion('scored-elsewhere', { source: modelUrl, tags: { 'slipway.classes': 'no,yes' } });
+    const { report } = (await client.startEvaluation({ model: 'scored-elsewhere', version: version.version, dataset, label: 'label' }, true)).evaluation;
+    // Current scikit-learn (≥ 1.5) log_loss clips to np.finfo(float64).eps and does not renormalise; computed with
+    // numpy 1.24.2 / scipy 1.10.1 as -scipy.special.xlogy(Y, np.clip(P, eps, 1 - eps)).sum(1).mean() = 0.4273647340152806.
+    // (scikit-learn 1.2.1, which renormalises rows, gives log_loss(label, P) = 0.31771641213865615.)
+    expect(report!.metrics.log_loss).toBeCloseTo(0.4273647340152806, 12);
+    expect(report!.warnings).toContainEqual(expect.stringMatching(/The challenger's probabilities do not sum to 1 in 24 of 24 rows \(first at row 1\); log loss and the Brier score use them as given/));
   });
 });

@@ -194,6 +194,29 @@ function align(p: Predictions, classes: string[], who: string): Outputs {
   return { labelIndex, proba };
 }
 
+/** Far above the float32 rounding of a model's softmax outputs, far below a model that does not answer probabilities. */
+const PROBABILITY_SUM_TOLERANCE = 1e-5;
+
+/**
+ * A warning when probability rows do not sum to 1. Log loss and the Brier score take them as given (scikit-learn
+ * ≥ 1.5 no longer renormalises and warns instead), so the reader should know the model's numbers are not probabilities.
+ */
+function unnormalisedRows(out: Outputs, classes: number, who: string): string | null {
+  if (!('proba' in out) || !out.proba) return null;
+  const rows = out.proba.length / classes;
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < rows; i++) {
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += out.proba[i * classes + k]!;
+    if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
+      count++;
+      if (first < 0) first = i;
+    }
+  }
+  return count === 0 ? null : `The ${who}'s probabilities do not sum to 1 in ${count} of ${rows} rows (first at row ${first + 1}); log loss and the Brier score use them as given, as scikit-learn does.`;
+}
+
 function checkValues(p: Predictions, who: string): Outputs {
   if (!p.value) throw invalid(`The ${who} returns classes, not values: evaluate it as a classification.`);
   const bad = p.value.findIndex((v) => !Number.isFinite(v));
@@ -271,6 +294,8 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
       y = codes;
     }
     const challengerOut = task === 'regression' ? checkValues(challenger.predictions, 'challenger') : align(challenger.predictions, classes, 'challenger');
+    const challengerOff = unnormalisedRows(challengerOut, classes.length, 'challenger');
+    if (challengerOff) warnings.push(challengerOff);
 
     let championOut: Outputs | undefined;
     let championRef: ModelRef | undefined;
@@ -281,6 +306,8 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
       runtimes.push(rt);
       const scored = await score(rt, frame, `champion (${v.name} v${v.version})`, false, (d) => progress('scoring champion', d, frame.rows), input.signal);
       championOut = task === 'regression' ? checkValues(scored.predictions, 'champion') : align(scored.predictions, classes, 'champion');
+      const championOff = unnormalisedRows(championOut, classes.length, 'champion');
+      if (championOff) warnings.push(championOff);
       championRef = { name: v.name, version: v.version, runtime: rt.kind };
     }
 
