@@ -240,6 +240,11 @@ export function histogramSvg(c: ColumnDrift): string {
 
 function binLabels(edges: number[]): string[] {
   const out: string[] = [];
-  for (let i = 1; i < edges.length; i++) out.push(i === 1 ? `≤${num(edges[1]!)}` : i === edges.length - 1 ? `>${num(edges[i - 1]!)}` : `≤${num(edges[i]!)}`);
+  for (let i = 1; i < edges.length; i++) {
+    // A repeated edge (a constant reference's value) splits below / at / above it.
+    if (i < edges.length - 1 && edges[i] === edges[i + 1]) out.push(`<${num(edges[i]!)}`);
+    else if (i > 1 && i < edges.length - 1 && edges[i] === edges[i - 1]) out.push(`=${num(edges[i]!)}`);
+    else out.push(i === 1 ? `≤${num(edges[1]!)}` : i === edges.length - 1 ? `>${num(edges[i - 1]!)}` : `≤${num(edges[i]!)}`);
+  }
   return out;
 }
