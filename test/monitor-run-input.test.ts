@@ -80,10 +80,13 @@ describe('monitor run: too little current data', () => {
     });
   }
 
-  it('a window with enough rows keeps the usual verdicts', async () => {
+  it('a window with enough rows keeps the usual verdicts; --min-rows sets the minimum', async () => {
     const current = write('enough.csv', 'x,plan\n' + rows(200, (i) => `${normal().toFixed(4)},${i % 2 ? 'a' : 'b'}`));
     const r = await cli(['monitor', 'run', '--reference', reference, '--current', current, '--fail-on-drift', '--json'], {});
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).drift.verdict).toBe('no_drift');
+    const strict = await cli(['monitor', 'run', '--reference', reference, '--current', current, '--fail-on-drift', '--min-rows', '1000'], {});
+    expect(strict.code).toBe(4);
+    expect(strict.err).toMatch(/the current data has 200 rows; drift needs at least 1000 in each window/);
   });
 });

@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { backtest, parseShift } from '../monitoring/backtest.js';
 import { compareFiles, columnOverrides } from '../monitoring/batch.js';
 import { readFrameFile } from '../runtimes/frame-file.js';
-import { METHOD_NAMES, P_VALUE_METHODS, type DriftOptions } from '../monitoring/drift.js';
+import { METHOD_NAMES, MIN_ROWS, P_VALUE_METHODS, type DriftOptions } from '../monitoring/drift.js';
 import { num, rankedColumns, renderDriftHtml, renderDriftMarkdown, type DriftReport } from '../monitoring/report.js';
 import { SlipwayError } from '../core/errors.js';
 import type { MonitorBody, MonitorJson, WindowResult } from '../client/index.js';
@@ -70,6 +70,7 @@ export function registerMonitor(program: Command, io: Io): void {
     .option('--threshold <col=value>', 'per-column threshold: a p-value for ks/chisquare/ztest, a distance otherwise (repeatable)', pairs)
     .option('--drift-share <share>', 'dataset drift when at least this share of columns drift', share, 0.5)
     .addOption(new Option('--correction <kind>', 'multiple-testing correction across columns').choices(['none', 'bh']).default('none'))
+    .option('--min-rows <n>', 'fewer rows than this in either file (or values in a column) is "insufficient data"', intIn(1), MIN_ROWS)
     .option('-o, --output <file>', 'also write the report: .html, .md or .json by extension')
     .option('--fail-on-drift', `exit with ${DRIFT_EXIT} when the dataset drifted, ${INSUFFICIENT_DATA_EXIT} when a window has too few rows to judge`)
     .option('--json', 'print the report as JSON, nothing else');
@@ -79,7 +80,7 @@ export function registerMonitor(program: Command, io: Io): void {
     'slipway monitor run --reference ref.jsonl --current cur.jsonl --correction bh --fail-on-drift --json',
   ]);
   run.action(
-    async (f: { reference: string; current: string; columns?: string[]; ignore?: string[]; method?: Record<string, string>; threshold?: Record<string, string>; driftShare: number; correction: 'none' | 'bh'; output?: string; failOnDrift?: boolean; json?: boolean }) => {
+    async (f: { reference: string; current: string; columns?: string[]; ignore?: string[]; method?: Record<string, string>; threshold?: Record<string, string>; driftShare: number; correction: 'none' | 'bh'; minRows: number; output?: string; failOnDrift?: boolean; json?: boolean }) => {
       let report: DriftReport;
       try {
         report = await compareFiles(f.reference, f.current, {
@@ -88,6 +89,7 @@ export function registerMonitor(program: Command, io: Io): void {
           columns: columnOverrides(f.method ?? {}, f.threshold ?? {}),
           driftShare: f.driftShare,
           correction: f.correction,
+          minRows: f.minRows,
         });
       } catch (e) {
         if (e instanceof SlipwayError) throw new CliError(e.message);
