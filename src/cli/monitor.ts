@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { backtest, parseShift } from '../monitoring/backtest.js';
 import { compareFiles, columnOverrides } from '../monitoring/batch.js';
 import { readFrameFile } from '../runtimes/frame-file.js';
-import { METHOD_NAMES, P_VALUE_METHODS, type DriftOptions } from '../monitoring/drift.js';
+import { METHOD_NAMES, MIN_ROWS, P_VALUE_METHODS, type DriftOptions } from '../monitoring/drift.js';
 import { num, rankedColumns, renderDriftHtml, renderDriftMarkdown, type DriftReport } from '../monitoring/report.js';
 import { SlipwayError } from '../core/errors.js';
 import type { MonitorBody, MonitorJson, WindowResult } from '../client/index.js';
@@ -13,6 +13,8 @@ import { CliError, keyValues, printJson, println, progressBar, section, shortTim
 
 /** Exit code of `monitor run --fail-on-drift` when the dataset drifted, so a pipeline step fails with it. */
 export const DRIFT_EXIT = 3;
+/** Exit code of `monitor run --fail-on-drift` when a window is too small to judge: a gate must not pass on no data. */
+export const INSUFFICIENT_DATA_EXIT = 4;
 
 const pairs = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
   const out = { ...previous };
@@ -31,7 +33,8 @@ function printDrift(io: Io, r: DriftReport): void {
   const d = r.drift;
   const judged = d.columns.filter((c) => c.status === 'ok').length;
   println(io, `${r.current.label} (${r.current.rows} rows) against ${r.reference.label} (${r.reference.rows} rows)`);
-  println(io, d.datasetDrift ? `DATASET DRIFT: ${d.driftedColumns} of ${judged} columns drifted (${pct(d.driftedShare)} ≥ ${pct(d.driftShareThreshold)})` : `No dataset drift: ${d.driftedColumns} of ${judged} columns drifted (${pct(d.driftedShare)} < ${pct(d.driftShareThreshold)})`);
+  if (d.verdict === 'insufficient_data') println(io, `INSUFFICIENT DATA: ${d.insufficientReason}`);
+  else println(io, d.datasetDrift ? `DATASET DRIFT: ${d.driftedColumns} of ${judged} columns drifted (${pct(d.driftedShare)} ≥ ${pct(d.driftShareThreshold)})` : `No dataset drift: ${d.driftedColumns} of ${judged} columns drifted (${pct(d.driftedShare)} < ${pct(d.driftShareThreshold)})`);
   println(
     io,
     section(
@@ -67,8 +70,9 @@ export function registerMonitor(program: Command, io: Io): void {
     .option('--threshold <col=value>', 'per-column threshold: a p-value for ks/chisquare/ztest, a distance otherwise (repeatable)', pairs)
     .option('--drift-share <share>', 'dataset drift when at least this share of columns drift', share, 0.5)
     .addOption(new Option('--correction <kind>', 'multiple-testing correction across columns').choices(['none', 'bh']).default('none'))
+    .option('--min-rows <n>', 'fewer rows than this in either file (or values in a column) is "insufficient data"', intIn(1), MIN_ROWS)
     .option('-o, --output <file>', 'also write the report: .html, .md or .json by extension')
-    .option('--fail-on-drift', `exit with ${DRIFT_EXIT} when the dataset drifted`)
+    .option('--fail-on-drift', `exit with ${DRIFT_EXIT} when the dataset drifted, ${INSUFFICIENT_DATA_EXIT} when a window has too few rows to judge`)
     .option('--json', 'print the report as JSON, nothing else');
   examples(run, [
     'slipway monitor run --reference train.csv --current today.parquet',
@@ -76,7 +80,7 @@ export function registerMonitor(program: Command, io: Io): void {
     'slipway monitor run --reference ref.jsonl --current cur.jsonl --correction bh --fail-on-drift --json',
   ]);
   run.action(
-    async (f: { reference: string; current: string; columns?: string[]; ignore?: string[]; method?: Record<string, string>; threshold?: Record<string, string>; driftShare: number; correction: 'none' | 'bh'; output?: string; failOnDrift?: boolean; json?: boolean }) => {
+    async (f: { reference: string; current: string; columns?: string[]; ignore?: string[]; method?: Record<string, string>; threshold?: Record<string, string>; driftShare: number; correction: 'none' | 'bh'; minRows: number; output?: string; failOnDrift?: boolean; json?: boolean }) => {
       let report: DriftReport;
       try {
         report = await compareFiles(f.reference, f.current, {
@@ -85,6 +89,7 @@ export function registerMonitor(program: Command, io: Io): void {
           columns: columnOverrides(f.method ?? {}, f.threshold ?? {}),
           driftShare: f.driftShare,
           correction: f.correction,
+          minRows: f.minRows,
         });
       } catch (e) {
         if (e instanceof SlipwayError) throw new CliError(e.message);
@@ -101,6 +106,7 @@ export function registerMonitor(program: Command, io: Io): void {
         printDrift(io, report);
         if (f.output) println(io, `\nReport written to ${f.output}`);
       }
+      if (f.failOnDrift && report.drift.verdict === 'insufficient_data') throw new CliError(`not enough data to judge drift: ${report.drift.insufficientReason}`, INSUFFICIENT_DATA_EXIT);
       if (f.failOnDrift && report.drift.datasetDrift) throw new CliError('the dataset drifted', DRIFT_EXIT);
     },
   );

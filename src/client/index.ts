@@ -87,7 +87,7 @@ export interface MonitorBody {
   reference?: 'training' | { dataset?: string; from?: string; to?: string };
   features?: string[];
   drift?: { methods?: Record<string, string>; thresholds?: Record<string, number>; driftShare?: number; correction?: 'none' | 'bh'; minRows?: number };
-  quality?: { missingIncrease?: number; outOfRange?: number; newCategory?: number; typeMismatch?: number };
+  quality?: { missingIncrease?: number; outOfRange?: number; newCategory?: number; typeMismatch?: number; nonFinite?: number };
   performance?: { label?: string; baselineWindows?: number };
 }
 export type MonitorJson = { name: string; evaluatedUntil: string | null; createdAt: string; updatedAt: string; createdBy: string } & import('../monitoring/monitors.js').MonitorSpec;

@@ -102,7 +102,20 @@ async function score(runtime: ModelRuntime, frame: Frame, who: string, measureLa
   return scored;
 }
 
-/** Predictions read from dataset columns, for models Slipway cannot run. */
+/**
+ * The one place that says which class is positive in a binary task: `positiveClass` when given, else the second
+ * class in the model's (or the labels' sorted) order; it goes last, so index 1 is the positive class for every
+ * score-based metric, whether the probabilities come from a model or from a score column.
+ */
+export function positiveLast(task: TaskType, classes: string[], positiveClass: string | undefined): string[] {
+  if (task !== 'binary') return classes;
+  if (classes.length !== 2) throw invalid(`task binary needs two classes; the model has ${classes.length} (${classes.join(', ')}). Use task: multiclass.`);
+  const positive = positiveClass ?? classes[1]!;
+  if (!classes.includes(positive)) throw invalid(`positive_class "${positive}" is not one of the classes (${classes.join(', ')}).`);
+  return [classes.find((c) => c !== positive)!, positive];
+}
+
+/** Predictions read from dataset columns, for models Slipway cannot run; a score column is P(classes[1]), the positive class. */
 function columnPredictions(frame: Frame, settings: PolicySpec, task: TaskType, classes: string[] | null): Predictions {
   const col = frame.columns.get(settings.predictionColumn!);
   if (!col) throw invalid(`The prediction column "${settings.predictionColumn}" is not in the dataset; its columns are: ${[...frame.columns.keys()].join(', ')}`, { column: settings.predictionColumn });
@@ -181,6 +194,29 @@ function align(p: Predictions, classes: string[], who: string): Outputs {
   return { labelIndex, proba };
 }
 
+/** Far above the float32 rounding of a model's softmax outputs, far below a model that does not answer probabilities. */
+const PROBABILITY_SUM_TOLERANCE = 1e-5;
+
+/**
+ * A warning when probability rows do not sum to 1. Log loss and the Brier score take them as given (scikit-learn
+ * ≥ 1.5 no longer renormalises and warns instead), so the reader should know the model's numbers are not probabilities.
+ */
+function unnormalisedRows(out: Outputs, classes: number, who: string): string | null {
+  if (!('proba' in out) || !out.proba) return null;
+  const rows = out.proba.length / classes;
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < rows; i++) {
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += out.proba[i * classes + k]!;
+    if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
+      count++;
+      if (first < 0) first = i;
+    }
+  }
+  return count === 0 ? null : `The ${who}'s probabilities do not sum to 1 in ${count} of ${rows} rows (first at row ${first + 1}); log loss and the Brier score use them as given, as scikit-learn does.`;
+}
+
 function checkValues(p: Predictions, who: string): Outputs {
   if (!p.value) throw invalid(`The ${who} returns classes, not values: evaluate it as a classification.`);
   const bad = p.value.findIndex((v) => !Number.isFinite(v));
@@ -232,18 +268,12 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
       if (task !== 'regression') classes = challenger.predictions.classes ?? labelClasses(frame, label);
     } else {
       task = settings.task ?? inferTask(frame, label, settings);
-      if (task !== 'regression') classes = labelClasses(frame, label, settings.predictionColumn);
+      if (task !== 'regression') classes = positiveLast(task, labelClasses(frame, label, settings.predictionColumn), settings.positiveClass);
       challenger = { runtime: 'column', predictions: columnPredictions(frame, settings, task, classes), rowsPerSecond: Number.NaN };
     }
     if (task === 'regression' && labelCol.kind !== 'number') throw invalid(`The label column "${label}" holds text, but the model predicts numbers (regression).`, { column: label });
 
-    // Binary: the positive class goes last.
-    if (task === 'binary') {
-      if (classes.length !== 2) throw invalid(`task binary needs two classes; the model has ${classes.length} (${classes.join(', ')}). Use task: multiclass.`);
-      const positive = settings.positiveClass ?? classes[1]!;
-      if (!classes.includes(positive)) throw invalid(`positive_class "${positive}" is not one of the classes (${classes.join(', ')}).`);
-      classes = [classes.find((c) => c !== positive)!, positive];
-    }
+    classes = positiveLast(task, classes, settings.positiveClass);
 
     let y: Int32Array | Float64Array;
     if (task === 'regression') y = (labelCol as { values: Float64Array }).values;
@@ -264,6 +294,8 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
       y = codes;
     }
     const challengerOut = task === 'regression' ? checkValues(challenger.predictions, 'challenger') : align(challenger.predictions, classes, 'challenger');
+    const challengerOff = unnormalisedRows(challengerOut, classes.length, 'challenger');
+    if (challengerOff) warnings.push(challengerOff);
 
     let championOut: Outputs | undefined;
     let championRef: ModelRef | undefined;
@@ -274,6 +306,8 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
       runtimes.push(rt);
       const scored = await score(rt, frame, `champion (${v.name} v${v.version})`, false, (d) => progress('scoring champion', d, frame.rows), input.signal);
       championOut = task === 'regression' ? checkValues(scored.predictions, 'champion') : align(scored.predictions, classes, 'champion');
+      const championOff = unnormalisedRows(championOut, classes.length, 'champion');
+      if (championOff) warnings.push(championOff);
       championRef = { name: v.name, version: v.version, runtime: rt.kind };
     }
 

@@ -24,11 +24,12 @@ const window = (cols: Record<string, ColumnSummary>): WindowSummary => ({ rows: 
 
 describe('default methods (Evidently)', () => {
   it('picks KS / chi-square / Z up to 1,000 reference rows, Wasserstein / Jensen–Shannon above', () => {
-    expect(defaultMethod(numericSummary(numbers(1000, () => normal())), false)).toBe('ks');
-    expect(defaultMethod(numericSummary(numbers(1001, () => normal())), false)).toBe('wasserstein');
-    expect(defaultMethod(categorySummary(categories(500, ['a', 'b', 'c'], [1, 1, 1])), true)).toBe('chisquare');
-    expect(defaultMethod(categorySummary(categories(500, ['a', 'b'], [1, 1])), true)).toBe('ztest');
-    expect(defaultMethod(categorySummary(categories(5000, ['a', 'b', 'c'], [1, 1, 1])), true)).toBe('jensenshannon');
+    const both = (s: ColumnSummary) => defaultMethod(s, s);
+    expect(both(numericSummary(numbers(1000, () => normal())))).toBe('ks');
+    expect(both(numericSummary(numbers(1001, () => normal())))).toBe('wasserstein');
+    expect(both(categorySummary(categories(500, ['a', 'b', 'c'], [1, 1, 1])))).toBe('chisquare');
+    expect(both(categorySummary(categories(500, ['a', 'b'], [1, 1])))).toBe('ztest');
+    expect(both(categorySummary(categories(5000, ['a', 'b', 'c'], [1, 1, 1])))).toBe('jensenshannon');
   });
 
   it('compares a number with at most 5 values as a category', () => {
@@ -97,6 +98,9 @@ describe('drift decisions', () => {
     const r = compareWindows(window({ x: ref }), window({ x: numericSummary(new Float64Array(0)) }));
     expect(r.datasetDrift).toBe(false);
     expect(r.driftedShare).toBe(0);
+    expect(r.verdict).toBe('insufficient_data');
+    expect(r.insufficientReason).toBe('the current data has 0 rows; drift needs at least 30 in each window');
+    expect(compareWindows(window({ x: ref }), window({ x: numericSummary(numbers(100, () => normal())) })).verdict).toBe('no_drift');
   });
 
   it('refuses a numeric-only method on categories with what to use instead', () => {
@@ -126,6 +130,65 @@ describe('drift decisions', () => {
   });
 });
 
+describe('test choice from both windows (Evidently: nunique of reference and current together)', () => {
+  // Evidently legacy/calculations/stattests/registry.py _get_default_stattest:
+  //   n_values = pd.concat([reference_data, current_data]).nunique(); categorical, ≤ 1,000 reference rows:
+  //   chi_stat_test if n_values > 2 else z_stat_test; numerical: n_values ≤ 5 compared as categories.
+  const repeat = (pairs: [string, number][]) => pairs.flatMap(([v, n]) => Array<string>(n).fill(v));
+
+  it('a category binary in the reference with a new third one in the current gets chi-square, and drifts', () => {
+    const ref = categorySummary(repeat([['a', 250], ['b', 250]]));
+    const cur = categorySummary(repeat([['a', 190], ['b', 180], ['c', 30]]));
+    const d = compareColumn('plan', ref, cur);
+    expect(d.method).toBe('chisquare');
+    // scipy 1.10.1: chi2_contingency([[250, 250, 0], [190, 180, 30]], correction=False) → 38.946881606765324, p 3.4897323180155434e-09, dof 2
+    expect(d.statistic!).toBeCloseTo(38.946881606765324, 10);
+    expect(d.pValue! / 3.4897323180155434e-9).toBeCloseTo(1, 8);
+    expect(d.drifted).toBe(true);
+    // Both windows binary: still the Z-test.
+    expect(compareColumn('plan', ref, categorySummary(repeat([['a', 190], ['b', 210]]))).method).toBe('ztest');
+  });
+
+  it('numbers: few values across both windows are categories; a sixth value in the current makes them numbers', () => {
+    const ints = (pairs: [number, number][]) => Float64Array.from(pairs.flatMap(([v, n]) => Array<number>(n).fill(v)));
+    const binary = numericSummary(ints([[0, 300], [1, 200]]));
+    const d = compareColumn('flag', binary, numericSummary(ints([[0, 150], [1, 130], [2, 20]])));
+    expect(d.method).toBe('chisquare');
+    // scipy 1.10.1: chi2_contingency([[300, 200, 0], [150, 130, 20]], correction=False) → 37.17171717171717, p 8.477429264629975e-09
+    expect(d.statistic!).toBeCloseTo(37.17171717171717, 10);
+    const five = numericSummary(ints([[1, 100], [2, 100], [3, 100], [4, 100], [5, 100]]));
+    expect(compareColumn('rooms', five, numericSummary(ints([[1, 100], [2, 100], [3, 100], [4, 100], [5, 90], [6, 10]]))).method).toBe('ks');
+  });
+});
+
+describe('chi-square false alarms on identical distributions', () => {
+  it('flags about 5% of columns at p < 0.05 (700 reference vs 500 current rows, 2,000 seeded columns)', () => {
+    // The goodness-of-fit form against the reference's proportions (Evidently's) ignores the reference's own
+    // sampling error and flagged 26.5% here; the two-sample test of homogeneity holds its level. 2,000 columns
+    // give a binomial standard error of √(0.05·0.95/2000) = 0.49%; the band is ±4 of them.
+    const draw = mulberry32(20261208);
+    const values = ['basic', 'pro', 'team', 'enterprise'];
+    const weights = [0.5, 0.3, 0.15, 0.05];
+    const sample = (n: number) =>
+      Array.from({ length: n }, () => {
+        let u = draw();
+        for (let i = 0; i < values.length; i++) if ((u -= weights[i]!) < 0) return values[i]!;
+        return values[values.length - 1]!;
+      });
+    const columns = 2000;
+    let alarms = 0;
+    for (let k = 0; k < columns; k++) {
+      const d = compareColumn('plan', categorySummary(sample(700)), categorySummary(sample(500)));
+      expect(d.method).toBe('chisquare');
+      if (d.drifted) alarms++;
+    }
+    const rate = alarms / columns;
+    const se = Math.sqrt((0.05 * 0.95) / columns);
+    expect(rate).toBeGreaterThan(0.05 - 4 * se);
+    expect(rate).toBeLessThan(0.05 + 4 * se);
+  });
+});
+
 describe('sketches against exact values', () => {
   // The documented tolerance (SKETCH_TOLERANCE) holds on several shapes of data, 200,000 rows a window.
   const shapes: [string, () => number, () => number][] = [
@@ -150,6 +213,17 @@ describe('sketches against exact values', () => {
       expect(DEFAULT_THRESHOLDS.wasserstein).toBeGreaterThan(SKETCH_TOLERANCE.wasserstein);
     });
   }
+
+  it('infinite numbers are counted apart from the distribution, exactly and in sketches (old buckets read as 0)', () => {
+    const exact = numericSummary(Float64Array.from([1, Infinity, 2, NaN, -Infinity, 3]));
+    expect(exact).toMatchObject({ n: 3, missing: 1, nonFinite: 2, min: 1, max: 3, mean: 2 });
+    const sketch = new ColumnSketch('number');
+    for (const v of [1, Infinity, 2, 'inf', '-Infinity', null, 3, 'abc']) sketch.add(v);
+    const state = JSON.parse(JSON.stringify(sketch.toJSON()));
+    expect(ColumnSketch.fromJSON(state).summary()).toMatchObject({ n: 3, missing: 2, invalid: 1, nonFinite: 3, min: 1, max: 3, mean: 2 });
+    delete state.nonFinite;
+    expect(ColumnSketch.fromJSON(state).summary()).toMatchObject({ n: 3, nonFinite: 0 });
+  });
 
   it('a column of a million distinct values stays bounded: capped, the tail counted, drift still finite', () => {
     const ids = Array.from({ length: 1_000_000 }, (_, i) => `id-${i}`);

@@ -1,12 +1,16 @@
 /**
  * Drift of each column between a reference window and a current one, and of the dataset as a whole.
  *
- * Default method per column, as Evidently (the most used open-source drift library) chooses it:
+ * Default method per column, as Evidently (the most used open-source drift library) chooses it, counting distinct
+ * values over both windows together:
  *  - numbers with more than 5 distinct values: two-sample Kolmogorov–Smirnov at p < 0.05 when the reference has at
  *    most 1,000 rows, else the Wasserstein distance normalised by the reference's standard deviation, drifted at
  *    ≥ 0.1;
  *  - categories (and numbers with at most 5 distinct values): chi-square at p < 0.05 (a Z-test for proportions when
  *    there are two values) up to 1,000 reference rows, else the Jensen–Shannon distance, drifted at ≥ 0.1.
+ * One deliberate difference: chi-square is the two-sample test of homogeneity (scipy chi2_contingency), not
+ * Evidently's goodness-of-fit against the reference's proportions, whose false-alarm rate is far above its threshold
+ * (see src/stats/drift/tests.ts).
  * Every column's method and threshold can be overridden (psi, kl, hellinger, jensenshannon, wasserstein, ks,
  * chisquare, ztest).
  *
@@ -15,8 +19,7 @@
  *  - KS: the asymptotic critical value c(0.05)·sqrt((n+m)/(nm)).
  *  - Binned divergences (B bins, n_eff = nm/(n+m)): n_eff·PSI tends to χ²(B−1) under no change, KL to half of
  *    it, JS divergence and squared Hellinger to an eighth; the bands use χ²₀.₉₅(B−1) with those factors.
- *  - Chi-square and Z: their own 95% critical values, scaled by (1 + m/n) for chi-square since the expected counts
- *    come from a finite reference.
+ *  - Chi-square and Z: their own 95% critical values.
  *  - Normalised Wasserstein: simulated (200 seeded pairs of samples drawn from the reference at up to 500 rows each),
  *    scaled by sqrt(n_sim/n_eff), since √n_eff·W converges in distribution.
  *
@@ -39,7 +42,7 @@ import {
   wasserstein1,
   zTestProportions,
 } from '../stats/drift/index.js';
-import { countAtMost, quantileOf, type CategorySummary, type ColumnSummary, type NumericSummary, type WindowSummary } from './summary.js';
+import { countAtMost, countBelow, quantileOf, type CategorySummary, type ColumnSummary, type NumericSummary, type WindowSummary } from './summary.js';
 
 export { DRIFT_METHODS, METHOD_NAMES, type DriftMethod } from './methods.js';
 import type { DriftMethod } from './methods.js';
@@ -73,7 +76,7 @@ export interface DriftOptions {
   driftShare?: number;
   /** Benjamini–Hochberg across the columns tested with a p-value. Default none. */
   correction?: 'none' | 'bh';
-  /** Fewer current (or reference) values than this: "insufficient data", never drift. Default 30. */
+  /** Fewer current (or reference) values than this: "insufficient data", never drift. Default MIN_ROWS. */
   minRows?: number;
   /** Reference rows above which large-sample distances replace tests. Default 1,000. */
   smallSample?: number;
@@ -112,6 +115,11 @@ export interface ColumnDrift {
 }
 
 export interface DriftResult {
+  /** 'insufficient_data' when either window is too small to judge: see MIN_ROWS. */
+  verdict: DriftVerdict;
+  /** With 'insufficient_data': why, in plain words. */
+  insufficientReason?: string;
+  minRows: number;
   columns: ColumnDrift[];
   driftedColumns: number;
   /** Of the columns with enough data. */
@@ -122,6 +130,14 @@ export interface DriftResult {
   referenceRows: number;
   currentRows: number;
 }
+
+/**
+ * Below this many rows in either window (or values of a column in both), drift is not judged: the verdict is
+ * "insufficient data", which a `--fail-on-drift` run treats as a failure of its own, never as "no drift".
+ */
+export const MIN_ROWS = 30;
+
+export type DriftVerdict = 'drift' | 'no_drift' | 'insufficient_data';
 
 export class DriftInputError extends Error {}
 
@@ -167,43 +183,81 @@ export function combineColumns(columns: ColumnDrift[], referenceRows: number, cu
   const drifted = judged.filter((c) => c.drifted).length;
   const share = judged.length > 0 ? drifted / judged.length : 0;
   const threshold = options.driftShare ?? 0.5;
+  const minRows = options.minRows ?? MIN_ROWS;
+  const rule = `drift needs at least ${minRows} in each window`;
+  const insufficientReason =
+    currentRows < minRows
+      ? `the current data has ${currentRows} row${currentRows === 1 ? '' : 's'}; ${rule}`
+      : referenceRows < minRows
+        ? `the reference has ${referenceRows} row${referenceRows === 1 ? '' : 's'}; ${rule}`
+        : judged.length === 0
+          ? `no column has ${minRows} values in both windows (${columns.length} compared)`
+          : null;
+  const datasetDrift = insufficientReason === null && share >= threshold;
   return {
+    verdict: insufficientReason !== null ? 'insufficient_data' : datasetDrift ? 'drift' : 'no_drift',
+    ...(insufficientReason !== null ? { insufficientReason } : {}),
+    minRows,
     columns,
     driftedColumns: drifted,
     driftedShare: share,
     driftShareThreshold: threshold,
-    datasetDrift: judged.length > 0 && share >= threshold,
+    datasetDrift,
     correction,
     referenceRows,
     currentRows,
   };
 }
 
-/** The method Evidently would pick for this column. */
-export function defaultMethod(ref: ColumnSummary, asCategories: boolean, smallSample = 1000): DriftMethod {
-  const small = ref.n <= smallSample;
-  if (ref.kind === 'number' && !asCategories) return small ? 'ks' : 'wasserstein';
-  const values = ref.kind === 'category' ? ref.counts.size + (ref.other > 0 ? 1 : 0) : (ref.distinct ?? 0);
-  if (small) return values <= 2 ? 'ztest' : 'chisquare';
-  return 'jensenshannon';
+/**
+ * Distinct values of a column over both windows together, counted up to `bound` + 1 (enough to choose a test).
+ * A capped category tail counts as at least one more value.
+ */
+export function distinctAcross(ref: ColumnSummary, cur: ColumnSummary, bound = 5): number {
+  if (ref.kind === 'number' && cur.kind === 'number') {
+    const a = ref.values;
+    const b = cur.values;
+    let i = 0;
+    let j = 0;
+    let count = 0;
+    while ((i < a.length || j < b.length) && count <= bound) {
+      const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+      while (i < a.length && a[i] === x) i++;
+      while (j < b.length && b[j] === x) j++;
+      count++;
+    }
+    return count;
+  }
+  const r = asCategories(ref);
+  const c = asCategories(cur);
+  const keys = new Set([...r.counts.keys(), ...c.counts.keys()]);
+  return Math.min(bound + 1, Math.max(keys.size + (r.other > 0 || c.other > 0 ? 1 : 0), r.distinct, c.distinct));
 }
 
-/** Few distinct values: a number compared as a category (Evidently's rule: at most 5). */
-function fewValues(s: NumericSummary): boolean {
-  const distinct = s.distinct ?? s.values.length;
-  return distinct <= 5;
+/**
+ * The method Evidently would pick for this column, chosen from both windows as Evidently does (the number of
+ * distinct values of reference and current together): a category binary in the reference that gains a third value
+ * in the current window gets chi-square, not the Z-test, and numbers with a sixth value become numbers.
+ */
+export function defaultMethod(ref: ColumnSummary, cur: ColumnSummary, smallSample = 1000): DriftMethod {
+  const small = ref.n <= smallSample;
+  const values = distinctAcross(ref, cur);
+  // A column whose type changed between windows is compared as categories (and flagged by the quality checks).
+  const categorical = ref.kind !== 'number' || cur.kind !== 'number' || values <= 5;
+  if (!categorical) return small ? 'ks' : 'wasserstein';
+  if (small) return values <= 2 ? 'ztest' : 'chisquare';
+  return 'jensenshannon';
 }
 
 export function compareColumn(column: string, ref: ColumnSummary, cur: ColumnSummary, spec: ColumnDriftOptions = {}, options: DriftOptions = {}): ColumnDrift {
   const type = ref.kind;
   if (spec.method) checkMethod(column, type, spec.method);
-  const asCategories = ref.kind === 'number' && cur.kind === 'number' ? fewValues(ref) && (spec.method === undefined || !NUMERIC_ONLY.has(spec.method)) : ref.kind === 'category';
-  // A column whose type changed between windows is compared as categories (and flagged by the quality checks).
+  const asCategories = ref.kind === 'number' && cur.kind === 'number' ? distinctAcross(ref, cur) <= 5 && (spec.method === undefined || !NUMERIC_ONLY.has(spec.method)) : ref.kind === 'category';
   const typeChanged = ref.kind !== cur.kind;
-  let method = spec.method ?? defaultMethod(ref, asCategories || typeChanged, options.smallSample);
-  if (typeChanged && NUMERIC_ONLY.has(method)) method = defaultMethod(ref, true, options.smallSample);
+  let method = spec.method ?? defaultMethod(ref, cur, options.smallSample);
+  if (typeChanged && NUMERIC_ONLY.has(method)) method = defaultMethod(ref, cur, options.smallSample);
   const threshold = spec.threshold ?? DEFAULT_THRESHOLDS[method];
-  const minRows = options.minRows ?? 30;
+  const minRows = options.minRows ?? MIN_ROWS;
   const base = { column, type, method, threshold, referenceRows: ref.n, currentRows: cur.n };
 
   const categorical = asCategories || typeChanged || CATEGORY_ONLY.has(method);
@@ -247,7 +301,7 @@ export function compareColumn(column: string, ref: ColumnSummary, cur: ColumnSum
       const t = chiSquareTest(hist.reference, hist.current);
       statistic = t.statistic;
       pValue = t.pValue;
-      noise = chiSquareQuantile(0.95, Math.max(1, t.df)) * (1 + m / n);
+      noise = chiSquareQuantile(0.95, Math.max(1, t.df));
       break;
     }
     case 'ztest': {
@@ -287,6 +341,15 @@ const MAX_BINS = 10;
 
 /** Up to 10 equal-frequency bins of the reference; both windows counted into them. */
 export function numericHistogram(ref: NumericSummary, cur: NumericSummary): Histogram {
+  const lo = Math.min(ref.n > 0 ? ref.min : Infinity, cur.n > 0 ? cur.min : Infinity);
+  const hi = Math.max(ref.n > 0 ? ref.max : -Infinity, cur.n > 0 ? cur.max : -Infinity);
+  if (ref.n > 0 && ref.min === ref.max) {
+    // A constant reference has no quantiles to cut at: below, at and above its value, so a current window that
+    // spreads out on either side is seen.
+    const v = ref.min;
+    const three = (s: NumericSummary) => [countBelow(s, v), countAtMost(s, v) - countBelow(s, v), s.n - countAtMost(s, v)];
+    return { edges: [lo, v, v, hi], reference: three(ref), current: three(cur) };
+  }
   const edges: number[] = [];
   if (ref.n > 0) {
     for (let b = 1; b < MAX_BINS; b++) {
@@ -307,8 +370,6 @@ export function numericHistogram(ref: NumericSummary, cur: NumericSummary): Hist
     out.push(s.n - prev);
     return out;
   };
-  const lo = Math.min(ref.n > 0 ? ref.min : Infinity, cur.n > 0 ? cur.min : Infinity);
-  const hi = Math.max(ref.n > 0 ? ref.max : -Infinity, cur.n > 0 ? cur.max : -Infinity);
   return { edges: Number.isFinite(lo) ? [lo, ...cuts, hi] : [], reference: count(ref), current: count(cur) };
 }
 

@@ -206,7 +206,7 @@ export async function evaluateWindow(ctx: EvaluateContext, monitor: Monitor, win
     }
     emit('quality.refused_share', share);
   } else if (served.requests > 0) emit('quality.refused_share', 0);
-  base.drift = combineColumns(drifts, ref.summary.rows, served.rows, { driftShare: spec.drift.driftShare, correction: spec.drift.correction });
+  base.drift = combineColumns(drifts, ref.summary.rows, served.rows, { driftShare: spec.drift.driftShare, correction: spec.drift.correction, minRows: spec.drift.minRows });
   base.quality = quality;
   const judged = base.drift.columns.some((c) => c.status === 'ok');
   emit('drift.share_drifted', judged ? base.drift.driftedShare : null);

@@ -1,6 +1,7 @@
 /**
  * Data quality of a current window against the reference: missing values, values outside the reference's range,
- * categories the reference never had, type and schema mismatches (fields added or missing), constant columns.
+ * infinite numbers, categories the reference never had, type and schema mismatches (fields added or missing),
+ * constant columns.
  * Each check has a threshold; a column breaking one gets an issue in plain words.
  */
 import { countAtMost, countBelow, type ColumnSummary, type WindowSummary } from './summary.js';
@@ -14,9 +15,11 @@ export interface QualityThresholds {
   newCategory: number;
   /** Share of values that do not parse as the reference's type. Default 0 (any is an issue). */
   typeMismatch: number;
+  /** Share of infinite numbers (`inf`, `-inf`), which drift leaves out of the distribution. Default 0 (any is an issue). */
+  nonFinite: number;
 }
 
-export const DEFAULT_QUALITY: QualityThresholds = { missingIncrease: 0.05, outOfRange: 0.01, newCategory: 0.01, typeMismatch: 0 };
+export const DEFAULT_QUALITY: QualityThresholds = { missingIncrease: 0.05, outOfRange: 0.01, newCategory: 0.01, typeMismatch: 0, nonFinite: 0 };
 
 export interface ColumnQuality {
   column: string;
@@ -32,13 +35,15 @@ export interface ColumnQuality {
   newCategories: string[];
   /** Share of values that are not of the reference's type. */
   typeMismatchShare: number;
+  /** Numbers only: share of rows holding ±Infinity. */
+  nonFiniteShare: number | null;
   constant: boolean;
   referenceConstant: boolean;
 }
 
 export interface QualityIssue {
   column: string | null;
-  check: 'missing' | 'out_of_range' | 'new_category' | 'type_mismatch' | 'constant' | 'missing_column' | 'extra_column';
+  check: 'missing' | 'out_of_range' | 'non_finite' | 'new_category' | 'type_mismatch' | 'constant' | 'missing_column' | 'extra_column';
   value: number | null;
   threshold: number | null;
   message: string;
@@ -61,8 +66,8 @@ function isConstant(s: ColumnSummary): boolean {
   return s.counts.size + (s.other > 0 ? 1 : 0) === 1;
 }
 
-/** Rows in the window, missing or not, for shares. */
-const total = (s: ColumnSummary): number => s.n + s.missing;
+/** Rows in the window, missing or infinite or not, for shares. */
+const total = (s: ColumnSummary): number => s.n + s.missing + (s.kind === 'number' ? s.nonFinite : 0);
 
 export function checkQuality(reference: WindowSummary, current: WindowSummary, thresholds: Partial<QualityThresholds> = {}): QualityResult {
   const t = { ...DEFAULT_QUALITY, ...thresholds };
@@ -93,7 +98,9 @@ export function checkColumnQuality(name: string, ref: ColumnSummary, cur: Column
   let newCategoryShare: number | null = null;
   let newCategories: string[] = [];
   let typeMismatchShare = 0;
+  let nonFiniteShare: number | null = null;
   if (ref.kind === 'number' && cur.kind === 'number') {
+    nonFiniteShare = rows > 0 ? cur.nonFinite / rows : 0;
     if (cur.n > 0 && ref.n > 0) outOfRangeShare = (countBelow(cur, ref.min) + (cur.n - countAtMost(cur, ref.max))) / cur.n;
     else outOfRangeShare = 0;
     typeMismatchShare = rows > 0 ? cur.invalid / rows : 0;
@@ -121,6 +128,7 @@ export function checkColumnQuality(name: string, ref: ColumnSummary, cur: Column
     newCategoryShare,
     newCategories,
     typeMismatchShare,
+    nonFiniteShare,
     constant: isConstant(cur),
     referenceConstant: isConstant(ref),
   };
@@ -130,6 +138,15 @@ export function checkColumnQuality(name: string, ref: ColumnSummary, cur: Column
   }
   if (outOfRangeShare !== null && outOfRangeShare > t.outOfRange && ref.kind === 'number') {
     issues.push({ column: name, check: 'out_of_range', value: outOfRangeShare, threshold: t.outOfRange, message: `${pct(outOfRangeShare)} of "${name}" values are outside the reference range [${ref.min}, ${ref.max}].` });
+  }
+  if (nonFiniteShare !== null && nonFiniteShare > t.nonFinite && cur.kind === 'number') {
+    issues.push({
+      column: name,
+      check: 'non_finite',
+      value: nonFiniteShare,
+      threshold: t.nonFinite,
+      message: `${cur.nonFinite} value${cur.nonFinite === 1 ? '' : 's'} of "${name}" ${cur.nonFinite === 1 ? 'is' : 'are'} infinite (${pct(nonFiniteShare)} of rows); drift is measured on the finite values.`,
+    });
   }
   if (newCategoryShare !== null && newCategoryShare > t.newCategory) {
     issues.push({

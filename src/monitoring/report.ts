@@ -67,8 +67,8 @@ export function buildDriftDocument(r: DriftReport): ReportDocument {
   const issues = r.quality.issues;
 
   const headline =
-    judged === 0
-      ? 'Not enough data to judge drift.'
+    d.verdict === 'insufficient_data' || judged === 0
+      ? `Not enough data to judge drift${d.insufficientReason ? `: ${d.insufficientReason}` : ''}.`
       : d.datasetDrift
         ? `The data has drifted: ${drifted.length} of ${judged} columns moved (${pct(d.driftedShare)}, threshold ${pct(d.driftShareThreshold)}).`
         : drifted.length > 0
@@ -79,7 +79,7 @@ export function buildDriftDocument(r: DriftReport): ReportDocument {
   if (drifted.length > 5) notes.push(`…and ${drifted.length - 5} more columns (see the table).`);
   if (issues.length > 0) notes.push(`${issues.length} data-quality issue${issues.length === 1 ? '' : 's'}: ${issues.slice(0, 2).map((i) => i.message).join(' ')}${issues.length > 2 ? ' …' : ''}`);
   if (insufficient.length > 0) notes.push(`${insufficient.length} column${insufficient.length === 1 ? ' has' : 's have'} too little data to judge: ${insufficient.slice(0, 5).map((c) => c.column).join(', ')}.`);
-  const tone = judged === 0 ? 'neutral' : d.datasetDrift || issues.length > 0 ? 'bad' : drifted.length > 0 ? 'neutral' : 'good';
+  const tone = d.verdict === 'insufficient_data' || judged === 0 ? 'neutral' : d.datasetDrift || issues.length > 0 ? 'bad' : drifted.length > 0 ? 'neutral' : 'good';
 
   const tiles: Tile[] = [
     { label: 'Columns drifted', value: `${drifted.length} / ${judged}`, sub: `dataset drift at ≥ ${pct(d.driftShareThreshold)}`, ...(d.datasetDrift ? { tone: 'bad' as const } : {}) },
@@ -240,6 +240,11 @@ export function histogramSvg(c: ColumnDrift): string {
 
 function binLabels(edges: number[]): string[] {
   const out: string[] = [];
-  for (let i = 1; i < edges.length; i++) out.push(i === 1 ? `≤${num(edges[1]!)}` : i === edges.length - 1 ? `>${num(edges[i - 1]!)}` : `≤${num(edges[i]!)}`);
+  for (let i = 1; i < edges.length; i++) {
+    // A repeated edge (a constant reference's value) splits below / at / above it.
+    if (i < edges.length - 1 && edges[i] === edges[i + 1]) out.push(`<${num(edges[i]!)}`);
+    else if (i > 1 && i < edges.length - 1 && edges[i] === edges[i - 1]) out.push(`=${num(edges[i]!)}`);
+    else out.push(i === 1 ? `≤${num(edges[1]!)}` : i === edges.length - 1 ? `>${num(edges[i - 1]!)}` : `≤${num(edges[i]!)}`);
+  }
   return out;
 }

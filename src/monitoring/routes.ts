@@ -47,7 +47,7 @@ const monitorFields = {
     ),
     quality: Type.Optional(
       Type.Object(
-        { missingIncrease: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), outOfRange: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), newCategory: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), typeMismatch: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) },
+        { missingIncrease: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), outOfRange: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), newCategory: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), typeMismatch: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), nonFinite: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) },
         { additionalProperties: false },
       ),
     ),
@@ -88,7 +88,7 @@ export function windowReport(m: Monitor, r: WindowResult, history: WindowResult[
     since[c.column] = start;
   }
   const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 16);
-  const drift = r.drift ?? { columns: [], driftedColumns: 0, driftedShare: 0, driftShareThreshold: m.spec.drift.driftShare, datasetDrift: false, correction: m.spec.drift.correction, referenceRows: 0, currentRows: 0 };
+  const drift = r.drift ?? { verdict: 'insufficient_data' as const, insufficientReason: 'no traffic was summarised for this window', minRows: m.spec.drift.minRows, columns: [], driftedColumns: 0, driftedShare: 0, driftShareThreshold: m.spec.drift.driftShare, datasetDrift: false, correction: m.spec.drift.correction, referenceRows: 0, currentRows: 0 };
   return {
     title: `Drift report: ${m.name} (${m.spec.deployment})`,
     generatedAt: new Date().toISOString(),

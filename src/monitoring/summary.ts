@@ -9,6 +9,7 @@
  * sketches' size, and the exact path exists to prove the sketches stay within tolerance.
  */
 import type { Column, Frame } from '../runtimes/frame.js';
+import { infinityOf } from '../runtimes/frame-file.js';
 import { KllSketch, type KllState } from '../stats/kll.js';
 import { TopK, type TopKState } from '../stats/topk.js';
 import { sortedNumbers } from '../stats/sort.js';
@@ -39,6 +40,8 @@ export interface NumericSummary {
   distinct: number | null;
   /** Values that did not parse as numbers (a type mismatch against the reference's schema). */
   invalid: number;
+  /** ±Infinity values: neither missing nor in `values`, so no statistic of the distribution sees them. */
+  nonFinite: number;
 }
 
 export interface CategorySummary {
@@ -80,7 +83,13 @@ export function summarizeColumn(col: Column, buffer?: Float64Array): ColumnSumma
 }
 
 export function numericSummary(raw: ArrayLike<number>, invalid = 0, buffer?: Float64Array): NumericSummary {
-  const values = sortedNumbers(raw, buffer);
+  const sorted = sortedNumbers(raw, buffer);
+  // Sorting puts −Infinity first and +Infinity last: the finite values are the middle.
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi && sorted[lo] === -Infinity) lo++;
+  while (hi > lo && sorted[hi - 1] === Infinity) hi--;
+  const values = lo === 0 && hi === sorted.length ? sorted : sorted.subarray(lo, hi);
   const n = values.length;
   let sum = 0;
   let distinct = 0;
@@ -97,7 +106,7 @@ export function numericSummary(raw: ArrayLike<number>, invalid = 0, buffer?: Flo
   return {
     kind: 'number',
     n,
-    missing: raw.length - n,
+    missing: raw.length - sorted.length,
     min: n > 0 ? values[0]! : NaN,
     max: n > 0 ? values[n - 1]! : NaN,
     mean,
@@ -106,6 +115,7 @@ export function numericSummary(raw: ArrayLike<number>, invalid = 0, buffer?: Flo
     weights: null,
     distinct,
     invalid,
+    nonFinite: sorted.length - n,
   };
 }
 
@@ -139,6 +149,8 @@ export interface NumericSketchState {
   kind: 'number';
   missing: number;
   invalid: number;
+  /** Absent in buckets written before it was counted. */
+  nonFinite?: number;
   sum: number;
   sumSq: number;
   kll: KllState;
@@ -157,6 +169,7 @@ export class ColumnSketch {
   readonly kind: 'number' | 'category';
   missing = 0;
   invalid = 0;
+  nonFinite = 0;
   private sum = 0;
   private sumSq = 0;
   private kll: KllSketch | null;
@@ -172,6 +185,10 @@ export class ColumnSketch {
   addNumber(v: number): void {
     if (v !== v) {
       this.missing++;
+      return;
+    }
+    if (v === Infinity || v === -Infinity) {
+      this.nonFinite++;
       return;
     }
     this.sum += v;
@@ -191,11 +208,13 @@ export class ColumnSketch {
   add(v: unknown): void {
     if (this.kind === 'number') {
       if (v === null || v === undefined || v === '') this.addNumber(NaN);
-      else if (typeof v === 'number') this.addNumber(Number.isFinite(v) ? v : NaN);
+      else if (typeof v === 'number') this.addNumber(v);
       else if (typeof v === 'boolean') this.addNumber(v ? 1 : 0);
       else {
         const n = typeof v === 'string' ? Number(v) : NaN;
+        const inf = typeof v === 'string' ? infinityOf(v) : undefined;
         if (Number.isFinite(n)) this.addNumber(n);
+        else if (inf !== undefined) this.addNumber(inf);
         else {
           this.invalid++;
           this.missing++;
@@ -208,6 +227,7 @@ export class ColumnSketch {
     if (other.kind !== this.kind) throw new TypeError(`cannot merge a ${other.kind} sketch into a ${this.kind} sketch`);
     this.missing += other.missing;
     this.invalid += other.invalid;
+    this.nonFinite += other.nonFinite;
     if (this.kind === 'number') {
       this.sum += other.sum;
       this.sumSq += other.sumSq;
@@ -217,7 +237,7 @@ export class ColumnSketch {
   }
 
   toJSON(): ColumnSketchState {
-    if (this.kind === 'number') return { kind: 'number', missing: this.missing, invalid: this.invalid, sum: this.sum, sumSq: this.sumSq, kll: this.kll!.toJSON() };
+    if (this.kind === 'number') return { kind: 'number', missing: this.missing, invalid: this.invalid, nonFinite: this.nonFinite, sum: this.sum, sumSq: this.sumSq, kll: this.kll!.toJSON() };
     return { kind: 'category', missing: this.missing, topk: this.topk!.toJSON() };
   }
 
@@ -227,6 +247,7 @@ export class ColumnSketch {
     sketch.missing = s.missing;
     if (s.kind === 'number') {
       sketch.invalid = s.invalid;
+      sketch.nonFinite = s.nonFinite ?? 0;
       sketch.sum = s.sum;
       sketch.sumSq = s.sumSq;
       sketch.kll = KllSketch.fromJSON(s.kll, undefined, adopt);
@@ -266,6 +287,7 @@ export class ColumnSketch {
       weights,
       distinct: null,
       invalid: this.invalid,
+      nonFinite: this.nonFinite,
     };
   }
 }

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { invalid, notFound } from '../core/errors.js';
+import { headerNames } from '../tracking/datasets/header.js';
 import { readParquet } from '../tracking/datasets/parquet.js';
 import type { Column, Frame } from './frame.js';
 
@@ -48,7 +49,7 @@ export async function readRows(path: string, format: TableFormat, sink: RowSink,
   try {
     if (format === 'parquet') {
       if (options.onChunk) for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) options.onChunk(chunk as Buffer);
-      await readParquet(path, (names) => sink.header(names), (row) => sink.object(row));
+      await readParquet(path, (names) => sink.header(headerNames(names, `${label}: the Parquet schema`, true)), (row) => sink.object(row));
     } else if (format === 'csv') {
       let header = true;
       await pipeline(
@@ -59,7 +60,7 @@ export async function readRows(path: string, format: TableFormat, sink: RowSink,
           write(record: string[], _e, cb) {
             try {
               if (header) {
-                sink.header(record);
+                sink.header(headerNames(record, `${label}: line 1`));
                 header = false;
               } else sink.values(record);
               cb();
@@ -98,10 +99,19 @@ export async function readRows(path: string, format: TableFormat, sink: RowSink,
   }
 }
 
-/** A number from a cell: numbers, booleans, numeric strings; NaN for missing; undefined for anything else. */
+/**
+ * ±Infinity for the ways files spell an infinite float (pandas and numpy write `inf` / `-inf`, JavaScript
+ * `Infinity`), else undefined. An infinite value is a number: the column stays numeric and the checks count it.
+ */
+export function infinityOf(text: string): number | undefined {
+  const m = /^([+-]?)(inf|infinity)$/i.exec(text.trim());
+  return m ? (m[1] === '-' ? -Infinity : Infinity) : undefined;
+}
+
+/** A number from a cell: numbers (±Infinity included), booleans, numeric strings; NaN for missing; undefined for anything else. */
 export function numberOf(v: unknown): number | undefined {
   if (v === null || v === undefined || v === '') return NaN;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
+  if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'string') {
@@ -111,7 +121,7 @@ export function numberOf(v: unknown): number | undefined {
     if (lower === 'true') return 1;
     if (lower === 'false') return 0;
     const n = Number(t);
-    return Number.isFinite(n) ? n : undefined;
+    return Number.isFinite(n) ? n : infinityOf(t);
   }
   return undefined;
 }

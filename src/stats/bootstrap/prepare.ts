@@ -3,7 +3,7 @@
  * choice of passes (joint segmentation and its budget rule, histogram coarsening), the row reordering into pass-0
  * segments and the SharedArrayBuffer copies of the per-row inputs. Produces the Plan (plan.ts).
  */
-import { LOG_LOSS_EPS } from '../metrics/probabilistic.js';
+import { logLossTerm } from '../metrics/probabilistic.js';
 import { MAPE_EPS } from '../metrics/regression.js';
 import {
   BINARY_METRICS,
@@ -182,33 +182,26 @@ function checkProba(name: string, p: Float64Array, n: number, C: number): void {
 }
 
 /**
- * Per-row log-loss (clipped to [eps, 1 − eps] and renormalised, as metrics/probabilistic.ts logLoss) and Brier terms
- * (binary: (p₁ − y)²; multiclass: Σ_k (p_k − 1[y = k])², as brierScore).
+ * Per-row log-loss (metrics/probabilistic.ts logLossTerm, so the bootstrap and the reported value agree) and Brier
+ * terms (binary: (p₁ − y)²; multiclass: Σ_k (p_k − 1[y = k])², as brierScore).
  */
 function probaTerms(p: Float64Array, y: Int32Array, C: number): { ll: Float64Array; br: Float64Array } {
-  const lo = LOG_LOSS_EPS;
-  const hi = 1 - LOG_LOSS_EPS;
   const n = y.length;
   const ll = new Float64Array(n);
   const br = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t = y[i]!;
     const base = i * C;
-    let rowSum = 0;
     let sq = 0;
     for (let k = 0; k < C; k++) {
-      const v = p[base + k]!;
-      rowSum += v < lo ? lo : v > hi ? hi : v;
-      const e = v - (k === t ? 1 : 0);
+      const e = p[base + k]! - (k === t ? 1 : 0);
       sq += e * e;
     }
     if (C === 2) {
       const e = p[base + 1]! - t;
       sq = e * e;
     }
-    const v = p[base + t]!;
-    const pt = v < lo ? lo : v > hi ? hi : v;
-    ll[i] = -Math.log(pt / rowSum);
+    ll[i] = logLossTerm(p, i, t, C);
     br[i] = sq;
   }
   return { ll, br };

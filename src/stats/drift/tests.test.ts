@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { chiSquare1Sf } from '../metrics/hypothesis.js';
-import { DRIFT_EPS } from './distance.js';
 import { chiSquareTest, ksCritical, ksPValue, ksTwoSample, zTestProportions } from './tests.js';
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
@@ -131,48 +129,46 @@ describe('ksTwoSample / ksPValue (scipy.stats.ks_2samp, two-sided, method="auto"
   });
 });
 
-describe('chiSquareTest (Evidently chi-square drift test)', () => {
-  it('reproduces the scipy.stats.chisquare docs example when reference counts are proportional to f_exp', () => {
-    // scipy docs: chisquare([16, 18, 16, 14, 12, 12], f_exp=[16, 16, 16, 16, 16, 8]) → statistic 3.5, pvalue 0.6233876277495822.
-    const r = chiSquareTest([16, 16, 16, 16, 16, 8], [16, 18, 16, 14, 12, 12]);
-    expect(r.statistic).toBeCloseTo(3.5, 13);
-    expect(r.pValue).toBeCloseTo(0.6233876277495822, 13);
-    expect(r.df).toBe(5);
-  });
+describe('chiSquareTest (two-sample chi-square test of homogeneity)', () => {
+  // Every reference value below: scipy 1.10.1 (Debian python3-scipy),
+  // scipy.stats.chi2_contingency(np.array([ref, cur]), correction=False) → (statistic, pvalue, dof).
+  const SCIPY: [number[], number[], number, number, number][] = [
+    [[40, 20, 40], [30, 20, 50], 2.5396825396825395, 0.28087620176428163, 2],
+    [[762, 327, 468], [484, 239, 477], 30.070149095754672, 2.9535891832117595e-7, 2],
+    [[16, 16, 16, 16, 16, 8], [16, 18, 16, 14, 12, 12], 1.6224089635854342, 0.8985262394026607, 5],
+    [[10, 10], [5, 15], 2.666666666666667, 0.10247043485974885, 1],
+    // A category only in the current window has a finite expected count in a 2×k table: no smoothing needed.
+    [[10, 0], [5, 5], 6.666666666666667, 0.009823274507519235, 1],
+    [[120, 80, 0], [60, 40, 25], 43.333333333333336, 3.8930163297890694e-10, 2],
+  ];
 
-  it('hand-derived: ref [40, 20, 40] vs cur [30, 20, 50]', () => {
-    // expected = (0.4, 0.2, 0.4)·100 = (40, 20, 40); statistic = 10²/40 + 0 + 10²/40 = 5; df = 2; p = e^{−5/2}.
-    // Reference proportions are used, so scaling the reference counts changes nothing.
-    for (const ref of [[40, 20, 40], [4, 2, 4], [400, 200, 400]]) {
-      const r = chiSquareTest(ref, [30, 20, 50]);
-      expect(r.statistic).toBeCloseTo(5, 13);
-      expect(r.df).toBe(2);
-      expect(r.pValue).toBeCloseTo(Math.exp(-2.5), 14);
+  it('matches scipy chi2_contingency(correction=False)', () => {
+    for (const [ref, cur, statistic, pValue, df] of SCIPY) {
+      const r = chiSquareTest(ref, cur);
+      expect(r.statistic, `${ref} vs ${cur}`).toBeCloseTo(statistic, 11);
+      expect(r.pValue / pValue, `${ref} vs ${cur}`).toBeCloseTo(1, 10);
+      expect(r.df).toBe(df);
     }
   });
 
-  it('drops categories empty on both sides, smooths categories only in current (finite statistic)', () => {
-    // [10, 0, 10] vs [5, 0, 15] is [10, 10] vs [5, 15]: statistic 25/10 + 25/10 = 5, df 1, p = chiSquare1Sf(5).
-    const dropped = chiSquareTest([10, 0, 10], [5, 0, 15]);
-    expect(dropped.statistic).toBeCloseTo(5, 13);
-    expect(dropped.df).toBe(1);
-    expect(dropped.pValue).toBeCloseTo(chiSquare1Sf(5), 14);
-    // New category: ref [10, 0] vs cur [5, 5]. Reference proportions (1, ε)/(1 + ε), ε = DRIFT_EPS, times 10:
-    // statistic = (5 − 10/(1+ε))²/(10/(1+ε)) + (5 − 10ε/(1+ε))²/(10ε/(1+ε)) ≈ 24990.
-    const e = DRIFT_EPS;
-    const e0 = 10 / (1 + e);
-    const e1 = (10 * e) / (1 + e);
-    const fresh = chiSquareTest([10, 0], [5, 5]);
-    expect(fresh.statistic).toBeCloseTo((5 - e0) ** 2 / e0 + (5 - e1) ** 2 / e1, 8);
-    expect(Number.isFinite(fresh.statistic)).toBe(true);
-    expect(fresh.df).toBe(1);
-    expect(fresh.pValue).toBeLessThan(1e-100);
-    // Degenerate inputs.
+  it('is symmetric in the two windows, treats both as samples (scaling one changes the answer), and equals Z² for two categories', () => {
+    const a = chiSquareTest([762, 327, 468], [484, 239, 477]);
+    const b = chiSquareTest([484, 239, 477], [762, 327, 468]);
+    expect(b.statistic).toBeCloseTo(a.statistic, 12);
+    expect(chiSquareTest([400, 200, 400], [30, 20, 50]).statistic).not.toBeCloseTo(chiSquareTest([40, 20, 40], [30, 20, 50]).statistic, 3);
+    const z = zTestProportions(10, 20, 5, 20);
+    expect(chiSquareTest([10, 10], [5, 15]).statistic).toBeCloseTo(z.statistic ** 2, 12);
+    expect(chiSquareTest([10, 10], [5, 15]).pValue).toBeCloseTo(z.pValue, 12);
+  });
+
+  it('drops categories empty on both sides; degenerate inputs give statistic 0, p-value 1', () => {
+    expect(chiSquareTest([10, 0, 10], [5, 0, 15]).statistic).toBeCloseTo(2.666666666666667, 12);
+    expect(chiSquareTest([10, 0, 10], [5, 0, 15]).df).toBe(1);
     expect(chiSquareTest([], [])).toEqual({ statistic: 0, pValue: 1, df: 0 });
     expect(chiSquareTest([0, 0], [3, 4])).toEqual({ statistic: 0, pValue: 1, df: 0 });
     expect(chiSquareTest([7], [3])).toEqual({ statistic: 0, pValue: 1, df: 0 });
     // Unequal lengths: missing entries count as 0.
-    expect(chiSquareTest([40, 20, 40], [30, 20, 50, 0]).statistic).toBeCloseTo(5, 13);
+    expect(chiSquareTest([40, 20, 40], [30, 20, 50, 0]).statistic).toBeCloseTo(2.5396825396825395, 12);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brierScore, calibration, logLoss } from './probabilistic.js';
+import { brierScore, calibration, LOG_LOSS_EPS, logLoss } from './probabilistic.js';
 
 const f64 = (xs: number[]) => Float64Array.from(xs);
 const i32 = (xs: number[]) => Int32Array.from(xs);
@@ -14,17 +14,20 @@ describe('logLoss', () => {
     expect(v.toFixed(5)).toBe('0.21616');
   });
 
-  it('renormalises rows that do not sum to 1, as sklearn does', () => {
-    // Row [0.2, 0.6] (sum 0.8) is treated as [0.25, 0.75]: loss = −ln 0.75. sklearn clips first, then divides by the
-    // row sum, so values above 1 would be clipped to 1 − eps before renormalising.
-    expect(logLoss(f64([0.2, 0.6]), i32([1]), 2)).toBeCloseTo(-Math.log(0.75), 15);
+  it('does not renormalise rows that do not sum to 1, as scikit-learn ≥ 1.5', () => {
+    // scikit-learn ≥ 1.5 log_loss([1], [[0.2, 0.6]]) = −ln 0.6 (it only warns "The y_prob values do not sum to one");
+    // 0.5108256237659907 computed with numpy 1.24.2 / scipy 1.10.1 as
+    // -scipy.special.xlogy([[0, 1]], np.clip([[0.2, 0.6]], eps, 1 - eps)).sum(1).mean(), eps = np.finfo(np.float64).eps.
+    // scikit-learn ≤ 1.4 renormalised the row to [0.25, 0.75] and answered −ln 0.75 = 0.2877.
+    expect(logLoss(f64([0.2, 0.6]), i32([1]), 2)).toBeCloseTo(0.5108256237659907, 15);
   });
 
-  it('clips probabilities to [1e-15, 1 − 1e-15]', () => {
-    // p_true = 0 is clipped to 1e-15; the row sums to 1 + 1e-15 - 1e-15... -> loss ≈ −ln(1e-15) = 34.538776...
+  it('clips probabilities to [eps, 1 − eps] with eps the float64 machine epsilon', () => {
+    // scikit-learn 1.2.1 (Debian) log_loss([1], [[1.0, 0.0]], labels=[0, 1]) = 36.04365338911715 (eps="auto" is
+    // np.finfo(float64).eps = 2.220446049250313e-16, as in every later version; the old 1e-15 gave 34.5388).
     const v = logLoss(f64([1, 0]), i32([1]), 2);
-    expect(v).toBeCloseTo(-Math.log(1e-15), 6);
-    expect(Number.isFinite(v)).toBe(true);
+    expect(v).toBeCloseTo(36.04365338911715, 12);
+    expect(LOG_LOSS_EPS).toBe(2.220446049250313e-16);
   });
 
   it('handles multiclass, skips out-of-range labels and is NaN for no rows', () => {

@@ -1,36 +1,36 @@
 /**
  * Probabilistic classification metrics: log loss, Brier score and calibration (reliability bins + ECE), with
- * scikit-learn's definitions. All inputs are assumed finite (filtering NaN rows is the caller's job). In the
+ * scikit-learn's current definitions. All inputs are assumed finite (filtering NaN rows is the caller's job). In the
  * multiclass functions a row whose label is outside 0..C-1 (e.g. -1 = missing) is skipped and not counted.
  */
 
-/** sklearn's historical log_loss clipping constant (the `eps=1e-15` default before 1.2). */
-export const LOG_LOSS_EPS = 1e-15;
+/**
+ * Log loss clips probabilities to [eps, 1 − eps] with eps the float64 machine epsilon, as scikit-learn's log_loss
+ * does since 1.2 (`eps="auto"`, the only behaviour since 1.5); it keeps a row that does not sum to 1 as it is (since
+ * 1.5 scikit-learn warns and no longer renormalises), so a model answering such rows is scored on what it said.
+ */
+export const LOG_LOSS_EPS = 2.220446049250313e-16;
+
+/** −ln p(true class) of row `row` of an n×C row-major matrix, clipped as {@link LOG_LOSS_EPS} says. */
+export function logLossTerm(proba: Float64Array, row: number, trueClass: number, classes: number): number {
+  const p = proba[row * classes + trueClass]!;
+  return -Math.log(p < LOG_LOSS_EPS ? LOG_LOSS_EPS : p > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : p);
+}
 
 /**
- * Mean cross-entropy (sklearn log_loss); proba is n×C row-major. Like sklearn, each probability is clipped to
- * [eps, 1 − eps] and the row is then renormalised to sum to 1, so rows need not sum to 1 exactly. NaN with no rows.
+ * Mean cross-entropy (scikit-learn ≥ 1.5 log_loss); proba is n×C row-major, clipped and not renormalised (see
+ * {@link LOG_LOSS_EPS}). NaN with no rows.
  */
 export function logLoss(proba: Float64Array, y: Int32Array, classes: number): number {
   const C = classes;
   const n = y.length;
   if (proba.length !== n * C) throw new RangeError(`logLoss: proba has ${proba.length} entries, expected ${n}×${C}`);
-  const lo = LOG_LOSS_EPS;
-  const hi = 1 - LOG_LOSS_EPS;
   let sum = 0;
   let used = 0;
   for (let i = 0; i < n; i++) {
     const t = y[i]!;
     if (t >>> 0 >= C) continue;
-    const base = i * C;
-    let rowSum = 0;
-    for (let k = 0; k < C; k++) {
-      const p = proba[base + k]!;
-      rowSum += p < lo ? lo : p > hi ? hi : p;
-    }
-    const p = proba[base + t]!;
-    const pt = p < lo ? lo : p > hi ? hi : p;
-    sum -= Math.log(pt / rowSum);
+    sum += logLossTerm(proba, i, t, C);
     used++;
   }
   return used > 0 ? sum / used : NaN;

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse, type CsvError } from 'csv-parse';
 import { invalid, notFound, SlipwayError } from '../../core/errors.js';
 import { ColumnAccumulator, type ColumnProfile, type SchemaField } from './columns.js';
+import { headerNames } from './header.js';
 import { readParquet } from './parquet.js';
 import { Utf8Validator } from './utf8.js';
 
@@ -57,7 +58,7 @@ async function profileParquet(path: string, source: AsyncIterable<Buffer>, check
   let columns: ColumnAccumulator[] = [];
   await readParquet(
     path,
-    (names) => (columns = table.columns = names.map((n) => new ColumnAccumulator(n))),
+    (names) => (columns = table.columns = headerNames(names, 'the Parquet schema', true).map((n) => new ColumnAccumulator(n))),
     (row) => {
       for (const c of columns) c.addValue(row[c.name]);
       table.rows++;
@@ -213,13 +214,7 @@ async function lastRecordLine(path: string): Promise<number> {
 }
 
 function header(record: string[]): ColumnAccumulator[] {
-  const seen = new Set<string>();
-  return record.map((raw, i) => {
-    const name = raw.trim() || `column_${i + 1}`;
-    if (seen.has(name)) throw invalid(`line 1: the header names column "${name}" twice; give every column a unique name`, { line: 1 });
-    seen.add(name);
-    return new ColumnAccumulator(name);
-  });
+  return headerNames(record, 'line 1').map((name) => new ColumnAccumulator(name));
 }
 
 /** Maps csv-parse's error codes to messages that name the line and the fix. */

@@ -3,6 +3,7 @@ import { pct, type QualityColumn, type QualityIssue, type WindowResult } from '.
 const CHECK_LABEL: Record<QualityIssue['check'], string> = {
   missing: 'missing values',
   out_of_range: 'out of range',
+  non_finite: 'infinite values',
   new_category: 'new categories',
   type_mismatch: 'wrong type',
   constant: 'constant',
