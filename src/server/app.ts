@@ -25,7 +25,9 @@ import { registerRegistryRoutes } from '../registry/routes.js';
 import { registerTrackingRoutes } from '../tracking/routes.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
+import { registerJsonBodies } from './body.js';
 import { sendError, sendNotFound } from './errors.js';
+import { registerOriginGuard } from './origin.js';
 import { defaultUiRoot, registerUi } from './ui.js';
 
 export interface AppContext {
@@ -82,6 +84,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
   const trust = options.trust ?? defaultTrust();
+  registerJsonBodies(app);
+  registerOriginGuard(app, trust);
   const verifier = registerAuth(app, options.database, options.auth);
   const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
   const roles = new Set(options.roles ?? ['api', 'gateway']);
@@ -123,7 +127,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       await controller.close();
       await gw.close();
     });
-    await registerServingRoutes(app, gw);
+    await registerServingRoutes(app, gw, trust);
   }
   if (roles.has('api')) {
     await app.register(async (api) => registerTrackingRoutes(api as App, ctx), { prefix: '/api/v1' });
