@@ -132,6 +132,31 @@ describe(`CORS for configured origins (${testDialect})`, () => {
   });
 });
 
+describe(`configured host names (${testDialect})`, () => {
+  let named: TestServer;
+  let any: TestServer;
+  beforeAll(async () => {
+    named = await startTestServer({ trust: { allowedHosts: ['127.0.0.1', 'Slipway.Internal', '::1'] } });
+    any = await startTestServer({ trust: { allowedHosts: ['*'] } });
+  });
+  afterAll(async () => {
+    await named.close();
+    await any.close();
+  });
+
+  it('answers listed names (any case, any port, trailing dot), bare IPv6 entries, and everything with *', async () => {
+    for (const host of ['slipway.internal:8443', 'SLIPWAY.INTERNAL.', '[::1]:80', '127.0.0.1']) {
+      expect((await raw(named.url, 'GET', '/api/v1/experiments', { host })).status, host).toBe(200);
+    }
+    for (const host of ['localhost', 'slipway.internal.evil.example', 'evil.example']) {
+      expect((await raw(named.url, 'GET', '/api/v1/experiments', { host })).status, host).toBe(403);
+    }
+    expect((await raw(any.url, 'GET', '/api/v1/experiments', { host: 'evil.example' })).status).toBe(200);
+    // `*` opens the Host check only (and with it DNS-rebinding protection): cross-origin writes are still refused.
+    expect((await raw(any.url, 'POST', '/api/v1/experiments', { origin: EVIL, 'content-type': 'application/json' }, JSON.stringify({ name: 'x' }))).status).toBe(403);
+  });
+});
+
 describe(`tokens: exact expiry, strict header (${testDialect})`, () => {
   let server: TestServer;
   beforeAll(async () => {
