@@ -29,7 +29,9 @@ export function registerOriginGuard(app: FastifyInstance, trust: Pick<TrustSetti
     }
     const origin = headerOf(request, 'origin');
     const listed = origin !== undefined && cors.has(normalOrigin(origin) ?? '');
-    if (listed) reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+    // Answers differ by Origin once some origins get CORS headers: shared caches must keep them apart.
+    if (cors.size > 0) reply.header('vary', 'Origin');
+    if (listed) reply.header('access-control-allow-origin', origin);
     if (request.method === 'OPTIONS' && origin !== undefined && headerOf(request, 'access-control-request-method') !== undefined) {
       return answerPreflight(request, reply, listed);
     }
