@@ -10,6 +10,8 @@ import { recordAudit } from './audit.js';
 /** Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force. */
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 const TOKEN_PREFIX = 'slw_';
+/** What a chosen secret may be: a token68 the strict Authorization parser reads back. */
+const TOKEN_SECRET = /^[A-Za-z0-9._~+/-]{16,}=*$/;
 
 export interface TokenInfo {
   id: string;
@@ -53,8 +55,8 @@ export async function createToken(
     throw invalid('Token name must be 1-100 characters: letters, digits, and _ . @ - (not first).');
   }
   if (!ROLES.includes(input.role)) throw invalid(`Role must be one of ${ROLES.join(', ')}.`);
-  if (input.secret !== undefined && input.secret.length < 16) {
-    throw invalid('A token secret must be at least 16 characters long.');
+  if (input.secret !== undefined && !TOKEN_SECRET.test(input.secret)) {
+    throw invalid('A token secret must be at least 16 characters of letters, digits and . _ ~ + / - (it travels as "Bearer <token>").');
   }
   const token = input.secret ?? `${TOKEN_PREFIX}${randomToken()}`;
   const row: DB['api_tokens'] = {
@@ -108,20 +110,32 @@ export async function revokeToken(db: Kysely<DB>, actor: Actor, idOrName: string
   });
 }
 
+/** Admin tokens that still work: not revoked and not expired. */
 export async function countActiveAdmins(db: Kysely<DB>): Promise<number> {
+  const now = nowMs();
   const r = await db
     .selectFrom('api_tokens')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('revoked_at', 'is', null)
     .where('role', '=', 'admin')
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** The token whose secret this is, revoked and expired ones included, or null. */
+export async function findTokenBySecret(db: Kysely<DB>, secret: string): Promise<(TokenInfo & { active: boolean }) | null> {
+  const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(secret)).executeTakeFirst();
+  if (!row) return null;
+  const active = row.revoked_at === null && (row.expires_at === null || Number(row.expires_at) > nowMs());
+  return { ...toInfo(row), active };
 }
 
 /**
  * Resolves a bearer secret to the acting identity, or null when unknown, revoked or expired.
  * Verified tokens are cached briefly, so the hot logging path does not hit the database on every request;
- * a revocation takes effect within `cacheMs`.
+ * a revocation through this process takes effect at once (`forget`), through another replica within `cacheMs`;
+ * an expiry takes effect exactly at `expires_at`.
  */
 export class TokenVerifier {
   private cache = new Map<string, { actor: Actor | null; until: number }>();
@@ -136,16 +150,20 @@ export class TokenVerifier {
     const now = nowMs();
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.actor;
+    this.cache.delete(hash);
     const row = await this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
     let actor: Actor | null = null;
+    let until = now + this.cacheMs;
     if (row && row.revoked_at === null && (row.expires_at === null || row.expires_at > now)) {
+      // An expiring token is cached no longer than it lives: expiry is exact, not "within cacheMs".
+      if (row.expires_at !== null) until = Math.min(until, Number(row.expires_at));
       actor = { name: row.name, role: row.role as Role, tokenId: row.token_id };
       if (row.last_used_at === null || now - row.last_used_at > 60_000) {
         await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('token_id', '=', row.token_id).execute();
       }
     }
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { actor, until: now + this.cacheMs });
+    this.cache.set(hash, { actor, until });
     return actor;
   }
 

@@ -1,10 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_ACTOR } from '../core/actor.js';
+import { SecretBox } from '../core/secrets.js';
 import { testDialect, testStore, type TestStore } from '../../test/db.js';
 import { AlertEngine, fingerprint, type SignalSample } from './engine.js';
 import { parseRulesFile } from './rules.js';
 import { createChannel, createSilence, deleteRule, getAlert, listAlerts, saveRule } from './store.js';
 import { registerSignal, suggestSignals } from './signals.js';
+
+/** Channel secrets are sealed at rest; these tests seal with a key of their own. */
+const secrets = new SecretBox(randomBytes(32));
 
 let store: TestStore;
 let engine: AlertEngine;
@@ -17,8 +22,8 @@ const outbox = async () => store.database.db.selectFrom('alert_notifications').s
 beforeEach(async () => {
   store = await testStore();
   clock = T0;
-  engine = new AlertEngine(store.database.db, { now: () => clock });
-  await createChannel(store.database.db, LOCAL_ACTOR, { name: 'ops', type: 'webhook', url: 'http://127.0.0.1:9/hook' });
+  engine = new AlertEngine(store.database.db, { secrets, now: () => clock });
+  await createChannel(store.database.db, LOCAL_ACTOR, { name: 'ops', type: 'webhook', url: 'http://127.0.0.1:9/hook' }, secrets);
 });
 afterEach(async () => {
   await engine.close();
@@ -155,7 +160,7 @@ describe(`alert engine (${testDialect})`, () => {
   it('records a rollback action that cannot find a deployment on the alert instead of failing', async () => {
     await saveRule(store.database.db, LOCAL_ACTOR, { name: 'acc', signal: 'performance.accuracy', op: '<', threshold: 0.8, severity: 'critical', action: { type: 'rollback' } }, 'create');
     const calls: string[] = [];
-    const e2 = new AlertEngine(store.database.db, { rollback: async (d) => void calls.push(d) });
+    const e2 = new AlertEngine(store.database.db, { secrets, rollback: async (d) => void calls.push(d) });
     await e2.evaluate([{ signal: 'performance.accuracy', labels: { model: 'churn' }, value: 0.5, at: T0 }]);
     const [a] = await listAlerts(store.database.db);
     expect(a?.action).toMatchObject({ type: 'rollback', deployment: null, ok: false, message: expect.stringMatching(/no deployment/) });

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { isoOf } from '../core/clock.js';
+import type { SecretBox } from '../core/secrets.js';
 import type { AlertRow, AlertSilenceRow, DB } from '../db/schema.js';
 import { Dispatcher, summaryOf, type AlertNotice, type DispatcherOptions } from './notify.js';
 import { breaches, matches, type RuleSpec } from './rules.js';
@@ -49,6 +50,8 @@ export interface ActionOutcome {
 }
 
 export interface AlertEngineOptions {
+  /** Opens notification channels' sealed URLs and keys (the server's secret key). */
+  secrets: SecretBox;
   rollback?: (deployment: string, reason: string) => Promise<void>;
   now?: () => number;
   dispatcher?: DispatcherOptions;
@@ -78,12 +81,12 @@ export class AlertEngine {
 
   constructor(
     private readonly db: Kysely<DB>,
-    options: AlertEngineOptions = {},
+    options: AlertEngineOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.rollback = options.rollback;
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-    this.dispatcher = new Dispatcher(db, options.dispatcher, this.now, () => this.runPendingActions());
+    this.dispatcher = new Dispatcher(db, options.secrets, options.dispatcher, this.now, () => this.runPendingActions());
   }
 
   /** Applies samples to every enabled rule whose signal and match fit; returns the transitions it made. Transactional per sample batch. */

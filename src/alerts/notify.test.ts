@@ -1,12 +1,16 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_ACTOR } from '../core/actor.js';
+import { SecretBox } from '../core/secrets.js';
 import { testDialect, testStore, type TestStore } from '../../test/db.js';
 import { AlertEngine, fingerprint, type SignalSample } from './engine.js';
 import { checkChannelUrl } from './notify.js';
 import { createChannel, getAlert, listDeliveries, saveRule } from './store.js';
+
+/** Channel secrets are sealed at rest; these tests seal with a key of their own. */
+const secrets = new SecretBox(randomBytes(32));
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -43,7 +47,7 @@ const sample = (value: number, at = Date.now()): SignalSample => ({ signal: 'ops
 
 beforeEach(async () => {
   store = await testStore();
-  engine = new AlertEngine(store.database.db, { dispatcher: { retries: 3, backoffMs: 20, timeoutMs: 2000, pollMs: 10 } });
+  engine = new AlertEngine(store.database.db, { secrets, dispatcher: { retries: 3, backoffMs: 20, timeoutMs: 2000, pollMs: 10 } });
 });
 afterEach(async () => {
   await engine.close();
@@ -52,7 +56,7 @@ afterEach(async () => {
 });
 
 async function ruleWith(channel: string, type: 'webhook' | 'slack', url: string, secret?: string) {
-  await createChannel(store.database.db, LOCAL_ACTOR, { name: channel, type, url, ...(secret ? { secret } : {}) });
+  await createChannel(store.database.db, LOCAL_ACTOR, { name: channel, type, url, ...(secret ? { secret } : {}) }, secrets);
   await saveRule(store.database.db, LOCAL_ACTOR, { name: 'errors', signal: 'ops.error_rate', op: '>', threshold: 0.05, severity: 'critical', description: 'Too many failed predictions', channels: [channel] }, 'create');
 }
 
@@ -146,7 +150,7 @@ describe(`notifications (${testDialect})`, () => {
     // A backoff long enough that the firing one is surely still waiting when the resolved one is queued, however
     // slow the machine.
     await engine.close();
-    engine = new AlertEngine(store.database.db, { dispatcher: { retries: 3, backoffMs: 1000, timeoutMs: 2000, pollMs: 10 } });
+    engine = new AlertEngine(store.database.db, { secrets, dispatcher: { retries: 3, backoffMs: 1000, timeoutMs: 2000, pollMs: 10 } });
     const r = await receiver([503]);
     servers.push(r.server);
     await ruleWith('hook', 'webhook', r.url);

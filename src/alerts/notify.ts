@@ -8,7 +8,9 @@ import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { isoOf } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
+import type { SecretBox } from '../core/secrets.js';
 import type { AlertChannelRow, AlertNotificationRow, DB } from '../db/schema.js';
+import { openChannel } from './channel-secrets.js';
 
 export type ChannelType = 'webhook' | 'slack';
 export const CHANNEL_TYPES: readonly ChannelType[] = ['webhook', 'slack'];
@@ -151,6 +153,8 @@ export class Dispatcher {
 
   constructor(
     private readonly db: Kysely<DB>,
+    /** Opens the channels' sealed URLs and keys, only to send. */
+    private readonly secrets: SecretBox,
     options: DispatcherOptions = {},
     private readonly now: () => number = Date.now,
     /** Runs with every background pass (the engine retries actions left pending). */
@@ -256,7 +260,7 @@ export class Dispatcher {
     const id = Number(row.id);
     const channel = await this.db.selectFrom('alert_channels').selectAll().where('name', '=', row.channel).executeTakeFirst();
     const attempt = row.attempts + 1;
-    const result: AttemptResult = channel ? await sendNotice(channel, JSON.parse(row.payload) as AlertNotice, this.timeoutMs) : { ok: false, statusCode: null, error: `channel "${row.channel}" no longer exists`, durationMs: 0 };
+    const result: AttemptResult = channel ? await this.send(channel, JSON.parse(row.payload) as AlertNotice) : { ok: false, statusCode: null, error: `channel "${row.channel}" no longer exists`, durationMs: 0 };
     const at = this.now();
     const last = !channel || attempt >= this.retries + 1;
     await this.db.transaction().execute(async (trx) => {
@@ -276,7 +280,18 @@ export class Dispatcher {
     return result;
   }
 
-  /** Sends one notice now, once, and records it (a channel test). */
+  /** Opens the stored channel's secrets and sends; a secret this key cannot open is a failed attempt, not a crash. */
+  private async send(stored: AlertChannelRow, notice: AlertNotice): Promise<AttemptResult> {
+    let channel: AlertChannelRow;
+    try {
+      channel = openChannel(stored, this.secrets);
+    } catch (err) {
+      return { ok: false, statusCode: null, error: (err as Error).message, durationMs: 0 };
+    }
+    return sendNotice(channel, notice, this.timeoutMs);
+  }
+
+  /** Sends one notice now, once, and records it (a channel test); `channel` is the stored row. */
   async sendOnce(channel: AlertChannelRow, notice: AlertNotice): Promise<{ notificationId: number; result: AttemptResult }> {
     const now = this.now();
     const inserted = await this.db
@@ -286,7 +301,7 @@ export class Dispatcher {
       .executeTakeFirstOrThrow();
     const notificationId = Number(inserted.id);
     // One attempt only: a test reports what happened instead of retrying.
-    const result = await sendNotice(channel, notice, this.timeoutMs);
+    const result = await this.send(channel, notice);
     const at = this.now();
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('alert_deliveries').values({ notification_id: notificationId, attempt: 1, at, status_code: result.statusCode, error: result.error, ok: result.ok ? 1 : 0, duration_ms: result.durationMs }).execute();

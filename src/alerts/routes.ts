@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import { recordAudit } from '../access/audit.js';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import { invalid } from '../core/errors.js';
+import { SecretBox } from '../core/secrets.js';
 import type { DB } from '../db/schema.js';
 import type { App, AppContext } from '../server/app.js';
 import { rollback } from '../serving/deployments.js';
@@ -91,7 +92,7 @@ function listParam<T extends string>(value: string | string[] | undefined, allow
 }
 
 /** The routes, under /api/v1. */
-export async function registerAlertRoutes(app: App, db: Kysely<DB>, engine: AlertEngine): Promise<void> {
+export async function registerAlertRoutes(app: App, db: Kysely<DB>, engine: AlertEngine, secrets: SecretBox): Promise<void> {
   app.get('/alerts/signals', { schema: { tags, description: 'The signal catalog: what rules can watch.' } }, async () => ({ signals: listSignals() }));
 
   // ---- rules ----
@@ -134,10 +135,10 @@ export async function registerAlertRoutes(app: App, db: Kysely<DB>, engine: Aler
   app.post('/alerts/silences/:id/expire', { schema: { tags, params: IdParam } }, async (req) => ({ silence: await S.expireSilence(db, req.actor, req.params.id) }));
 
   // ---- channels (admin) ----
-  app.get('/alerts/channels', { config: admin, schema: { tags } }, async () => ({ channels: await S.listChannels(db) }));
-  app.post('/alerts/channels', { config: admin, schema: { tags, body: ChannelBody } }, async (req, reply) => reply.status(201).send({ channel: await S.createChannel(db, req.actor, req.body) }));
+  app.get('/alerts/channels', { config: admin, schema: { tags } }, async () => ({ channels: await S.listChannels(db, secrets) }));
+  app.post('/alerts/channels', { config: admin, schema: { tags, body: ChannelBody } }, async (req, reply) => reply.status(201).send({ channel: await S.createChannel(db, req.actor, req.body, secrets) }));
   app.delete('/alerts/channels/:name', { config: admin, schema: { tags, params: NameParam } }, async (req, reply) => {
-    await S.deleteChannel(db, req.actor, req.params.name);
+    await S.deleteChannel(db, req.actor, req.params.name, secrets);
     return reply.status(204).send();
   });
   app.post('/alerts/channels/:name/test', { config: admin, schema: { tags, params: NameParam, description: 'Sends a test notification once and reports the outcome (state delivered or failed).' } }, async (req) => {
@@ -186,7 +187,12 @@ declare module 'fastify' {
  */
 export async function registerAlerting(app: App, ctx: AppContext, gateway: Gateway | null): Promise<AlertEngine> {
   const { db } = ctx.database;
+  const secrets = new SecretBox(ctx.trust.secretKey);
+  // Rows stored in clear by an older version are sealed before anything reads them.
+  const sealed = await S.sealStoredChannels(db, secrets);
+  if (sealed > 0) app.log.info({ channels: sealed }, 'encrypted notification channel secrets stored in clear');
   const engine = new AlertEngine(db, {
+    secrets,
     rollback: async (deployment, reason) => {
       const d = await rollback(db, SYSTEM_ACTOR, deployment, reason);
       await gateway?.apply(d);
@@ -195,6 +201,6 @@ export async function registerAlerting(app: App, ctx: AppContext, gateway: Gatew
   engine.start();
   app.decorate('alertEngine', engine);
   app.addHook('onClose', async () => engine.close());
-  await app.register(async (api) => registerAlertRoutes(api as App, db, engine), { prefix: '/api/v1' });
+  await app.register(async (api) => registerAlertRoutes(api as App, db, engine, secrets), { prefix: '/api/v1' });
   return engine;
 }

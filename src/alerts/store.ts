@@ -8,7 +8,9 @@ import { recordAudit } from '../access/audit.js';
 import type { Actor } from '../core/actor.js';
 import { isoOf, nowMs } from '../core/clock.js';
 import { alreadyExists, invalid, invalidState, notFound } from '../core/errors.js';
+import type { SecretBox } from '../core/secrets.js';
 import type { AlertChannelRow, AlertRow, AlertRuleRow, AlertSilenceRow, DB } from '../db/schema.js';
+import { openChannel, sealChannel } from './channel-secrets.js';
 import type { ActionOutcome, AlertState } from './engine.js';
 import { checkChannelUrl, CHANNEL_TYPES, type ChannelType } from './notify.js';
 import { CHANNEL_NAME, checkRuleName, validateRule, type RuleSpec } from './rules.js';
@@ -275,14 +277,19 @@ export interface Channel {
   createdBy: string;
 }
 
-/** Slack webhook URLs are secrets themselves: only their origin is shown. */
-const shownUrl = (c: AlertChannelRow): string => {
-  if (c.type !== 'slack') return c.url;
-  const u = new URL(c.url);
-  return `${u.origin}/***`;
+/** Slack webhook URLs are secrets themselves: only their origin is shown. Never shows the signing key. */
+const shownUrl = (c: AlertChannelRow, box: SecretBox): string => {
+  let url: string;
+  try {
+    url = openChannel({ ...c, secret: null }, box).url;
+  } catch {
+    return '***';
+  }
+  if (c.type !== 'slack') return url;
+  return `${new URL(url).origin}/***`;
 };
 
-export const toChannel = (c: AlertChannelRow): Channel => ({ name: c.name, type: c.type, url: shownUrl(c), secret: c.secret ? '***' : null, createdAt: isoOf(Number(c.created_at))!, createdBy: c.created_by });
+export const toChannel = (c: AlertChannelRow, box: SecretBox): Channel => ({ name: c.name, type: c.type, url: shownUrl(c, box), secret: c.secret ? '***' : null, createdAt: isoOf(Number(c.created_at))!, createdBy: c.created_by });
 
 export interface ChannelInput {
   name: string;
@@ -291,41 +298,61 @@ export interface ChannelInput {
   secret?: string;
 }
 
-export async function createChannel(db: Kysely<DB>, actor: Actor, input: ChannelInput): Promise<Channel> {
+export async function createChannel(db: Kysely<DB>, actor: Actor, input: ChannelInput, box: SecretBox): Promise<Channel> {
   if (!CHANNEL_NAME.test(input.name)) throw invalid(`Invalid channel name "${input.name}": use 1-100 letters, digits, dots, dashes and underscores.`, { field: 'name' });
   if (!(CHANNEL_TYPES as readonly string[]).includes(input.type)) throw invalid(`Channel type must be ${CHANNEL_TYPES.join(' or ')}, got "${input.type}".`, { field: 'type' });
   const url = checkChannelUrl(input.url);
   if (input.secret !== undefined && input.type !== 'webhook') throw invalid('Only webhook channels take a secret (Slack URLs carry their own).', { field: 'secret' });
-  const row: AlertChannelRow = { name: input.name, type: input.type as ChannelType, url, secret: input.secret ?? null, created_at: nowMs(), created_by: actor.name };
+  const row = sealChannel({ name: input.name, type: input.type as ChannelType, url, secret: input.secret ?? null, created_at: nowMs(), created_by: actor.name }, box);
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('alert_channels').select('name').where('name', '=', input.name).executeTakeFirst();
     if (existing) throw alreadyExists(`A channel named "${input.name}" already exists; delete it first to change it.`);
     await trx.insertInto('alert_channels').values(row).execute();
-    const channel = toChannel(row);
+    const channel = toChannel(row, box);
     await recordAudit(trx, actor, { action: 'alert_channel.create', targetType: 'alert_channel', targetId: row.name, after: channel });
     return channel;
   });
 }
 
-export async function listChannels(db: Kysely<DB>): Promise<Channel[]> {
-  return (await db.selectFrom('alert_channels').selectAll().orderBy('name').execute()).map(toChannel);
+export async function listChannels(db: Kysely<DB>, box: SecretBox): Promise<Channel[]> {
+  return (await db.selectFrom('alert_channels').selectAll().orderBy('name').execute()).map((c) => toChannel(c, box));
 }
 
+/** The stored row, secrets still sealed (`openChannel` opens them). */
 export async function getChannelRow(db: Kysely<DB>, name: string): Promise<AlertChannelRow> {
   const c = await db.selectFrom('alert_channels').selectAll().where('name', '=', name).executeTakeFirst();
   if (!c) throw notFound(`No notification channel named "${name}". \`slipway alerts channels list\` shows them.`);
   return c;
 }
 
+/** Seals channel URLs and keys stored in clear by versions before secrets were encrypted; returns how many rows. */
+export async function sealStoredChannels(db: Kysely<DB>, box: SecretBox): Promise<number> {
+  let sealed = 0;
+  for (const row of await db.selectFrom('alert_channels').selectAll().execute()) {
+    const next = sealChannel(row, box);
+    if (next.url === row.url && next.secret === row.secret) continue;
+    // Compare-and-set on the stored values: a replica sealing the same row at once leaves one sealed value.
+    const res = await db
+      .updateTable('alert_channels')
+      .set({ url: next.url, secret: next.secret })
+      .where('name', '=', row.name)
+      .where('url', '=', row.url)
+      .where((eb) => (row.secret === null ? eb('secret', 'is', null) : eb('secret', '=', row.secret)))
+      .executeTakeFirst();
+    sealed += Number(res.numUpdatedRows);
+  }
+  return sealed;
+}
+
 /** Deletes a channel no rule uses; pending notifications to it then fail. */
-export async function deleteChannel(db: Kysely<DB>, actor: Actor, name: string): Promise<void> {
+export async function deleteChannel(db: Kysely<DB>, actor: Actor, name: string, box: SecretBox): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('alert_channels').selectAll().where('name', '=', name).executeTakeFirst();
     if (!c) throw notFound(`No notification channel named "${name}".`);
     const users = (await trx.selectFrom('alert_rules').select(['name', 'spec']).execute()).filter((r) => (JSON.parse(r.spec) as RuleSpec).channels.includes(name)).map((r) => r.name);
     if (users.length > 0) throw invalidState(`Channel "${name}" is used by rule${users.length > 1 ? 's' : ''} ${users.join(', ')}; remove it from them first.`, { rules: users });
     await trx.deleteFrom('alert_channels').where('name', '=', name).execute();
-    await recordAudit(trx, actor, { action: 'alert_channel.delete', targetType: 'alert_channel', targetId: name, before: toChannel(c) });
+    await recordAudit(trx, actor, { action: 'alert_channel.delete', targetType: 'alert_channel', targetId: name, before: toChannel(c, box) });
   });
 }
 

@@ -54,9 +54,10 @@ async function serve(io: Io, flags: ServerFlags): Promise<void> {
     `Slipway ${VERSION} listening on ${url} (store ${redact(config.databaseUrl)}, artifacts ${config.artifactsUri}, auth ${config.auth ? 'on' : 'off'}). ` +
       `Point MLflow at it: export MLFLOW_TRACKING_URI=${url}`,
   );
+  if (running.bootstrap.message) println(io, running.bootstrap.message);
   if (running.bootstrapToken) {
     println(io);
-    println(io, 'First admin token, shown only now (store it safely; create more with `slipway tokens create`):');
+    println(io, 'Admin token, shown only now (store it safely; create more with `slipway tokens create`):');
     println(io);
     println(io, `    ${running.bootstrapToken}`);
     println(io);

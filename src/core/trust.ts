@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
  */
 export interface TrustSettings {
   /**
-   * Host header names the server answers (DNS rebinding). Entries are host names without port; `*` answers any.
+   * Host header names the server answers (DNS rebinding). Entries are host names without port; `*` answers any,
+   * which gives up the protection against DNS rebinding.
    * Default: loopback names plus the address the server listens on.
    */
   allowedHosts: string[];

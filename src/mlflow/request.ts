@@ -163,7 +163,7 @@ export class Message {
   }
 }
 
-/** Parses a request body as JSON whatever its content type (MLflow reads it with `get_json(force=True)`). */
+/** Parses a JSON request body as MLflow does: empty or null is {}, a JSON-encoded string is decoded once more. */
 export function parseJsonBody(text: string): Data {
   if (text.trim() === '') return {};
   let value: unknown;

@@ -1,4 +1,5 @@
 import type { App, AppContext } from '../server/app.js';
+import { acceptJsonBodies } from '../server/body.js';
 import { registerArtifactService, registerGetArtifactRoute, registerRunArtifactRoutes } from './artifacts.js';
 import { registerExperimentRoutes } from './experiments.js';
 import { registerLoggedModelFileRoute, registerLoggedModelRoutes } from './logged-models.js';
@@ -16,15 +17,8 @@ const BASES = ['/api/2.0', '/ajax-api/2.0'] as const;
  * `{error_code, message}` shape by the app's error handler (it recognises the /api/2.0 and /ajax-api/2.0 paths).
  */
 export async function registerMlflowRoutes(app: App, ctx: AppContext): Promise<void> {
-  // MLflow reads request bodies as JSON whatever their content type (`get_json(force=True)`), an empty body as {}.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
+  // MLflow's own clients and UI send application/json; a JSON body is read as MLflow reads it (an empty body as {}).
+  acceptJsonBodies(app, parseJsonBody);
 
   for (const base of BASES) {
     await app.register(

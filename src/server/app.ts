@@ -26,7 +26,9 @@ import { registerRegistryRoutes } from '../registry/routes.js';
 import { registerTrackingRoutes } from '../tracking/routes.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
+import { registerJsonBodies } from './body.js';
 import { sendError, sendNotFound } from './errors.js';
+import { registerOriginGuard } from './origin.js';
 import { defaultUiRoot, registerUi } from './ui.js';
 
 export interface AppContext {
@@ -85,6 +87,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   // Every parsed body, native, MLflow or gateway, before any validator or handler recurses into it.
   app.addHook('preValidation', async (request) => checkJsonDepth(request.body, 'the request body'));
   const trust = options.trust ?? defaultTrust();
+  registerJsonBodies(app);
+  registerOriginGuard(app, trust);
   const verifier = registerAuth(app, options.database, options.auth);
   const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
   const roles = new Set(options.roles ?? ['api', 'gateway']);
@@ -126,7 +130,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       await controller.close();
       await gw.close();
     });
-    await registerServingRoutes(app, gw);
+    await registerServingRoutes(app, gw, trust);
   }
   if (roles.has('api')) {
     await app.register(async (api) => registerTrackingRoutes(api as App, ctx), { prefix: '/api/v1' });

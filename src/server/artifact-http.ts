@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '../artifacts/store.js';
-import type { App } from './app.js';
 
 const MIME: Record<string, string> = {
   json: 'application/json',
@@ -21,14 +20,7 @@ const MIME: Record<string, string> = {
 
 const mimeOf = (path: string): string => MIME[path.slice(path.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';
 
-/**
- * Lets the routes registered in `app` (an encapsulated plugin) read request bodies as raw streams of any
- * content type, so uploads flow to the store without being buffered.
- */
-export function acceptRawBodies(app: App): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-}
+export { acceptRawBodies } from './body.js';
 
 /** Streams the upload in `request` to the store. */
 export async function receiveArtifact(store: ArtifactStore, path: string, request: FastifyRequest): Promise<{ size: number }> {

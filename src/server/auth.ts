@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { TokenVerifier } from '../access/tokens.js';
 import { LOCAL_ACTOR, roleAllows, type Actor, type Role } from '../core/actor.js';
 import { SlipwayError } from '../core/errors.js';
@@ -16,18 +16,23 @@ declare module 'fastify' {
   }
 }
 
-function bearerSecret(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  const [scheme, value] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
+/** RFC 6750's token68: what may follow "Bearer " (and "Basic "), with nothing before or after. */
+const CREDENTIALS = /^(Bearer|Basic) ([A-Za-z0-9._~+/-]+=*)$/i;
+
+/**
+ * The token a request carries, or null when it carries none. The header is parsed strictly: one scheme, one
+ * space, one token68 and nothing else, so `Bearer <token> junk` is refused rather than read as `<token>`.
+ */
+export function bearerSecret(header: string | undefined): string | null {
+  if (header === undefined || header === '') return null;
+  const m = CREDENTIALS.exec(header);
+  if (!m) throw new SlipwayError('UNAUTHENTICATED', 'Malformed Authorization header: send exactly "Authorization: Bearer <token>", with nothing after the token.');
+  const [, scheme, value] = m as unknown as [string, string, string];
+  if (scheme.toLowerCase() === 'bearer') return value;
   // MLFLOW_TRACKING_USERNAME/PASSWORD clients send Basic auth: the password is the token.
-  if (scheme?.toLowerCase() === 'basic' && value) {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return colon >= 0 ? decoded.slice(colon + 1) : null;
-  }
-  return null;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : null;
 }
 
 /** Authenticates every request (when auth is on) and checks the route's role. */
@@ -43,7 +48,7 @@ export function registerAuth(app: FastifyInstance, database: Database, authEnabl
     if (!authEnabled) {
       request.actor = LOCAL_ACTOR;
     } else {
-      const secret = bearerSecret(request);
+      const secret = bearerSecret(request.headers.authorization);
       if (!secret) {
         throw new SlipwayError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <token>" (MLflow clients: set MLFLOW_TRACKING_TOKEN).');
       }

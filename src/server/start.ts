@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { countActiveAdmins, createToken } from '../access/tokens.js';
+import { bootstrapAdmin, type AdminBootstrap } from '../access/bootstrap.js';
 import { join } from 'node:path';
 import { openArtifactStore, type ArtifactStore } from '../artifacts/store.js';
-import { SYSTEM_ACTOR } from '../core/actor.js';
 import { isLoopback, type ServerConfig } from '../core/config.js';
 import type { TrustSettings } from '../core/trust.js';
 import { openDatabase, type Database } from '../db/database.js';
@@ -15,14 +14,16 @@ export interface RunningServer {
   url: string;
   database: Database;
   artifacts: ArtifactStore;
-  /** Set when this start created the first admin token; shown once. */
+  /** Set when this start created an admin token with a random secret; shown once. */
   bootstrapToken: string | null;
+  /** What this start did about the first admin and SLIPWAY_ADMIN_TOKEN (auth on), for the CLI to print. */
+  bootstrap: AdminBootstrap;
   close(): Promise<void>;
 }
 
 /**
- * Opens the stores (running migrations), prepares the default experiment and, with auth on and no admin yet,
- * the first admin token (SLIPWAY_ADMIN_TOKEN, or a random one printed once), then listens.
+ * Opens the stores (running migrations), prepares the default experiment and, with auth on, settles the first
+ * admin (`bootstrapAdmin`: SLIPWAY_ADMIN_TOKEN, or a random token printed once), then listens.
  */
 export async function startServer(config: ServerConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   if (!config.auth && !isLoopback(config.host) && !config.insecure) {
@@ -46,12 +47,7 @@ export async function startServer(config: ServerConfig, env: NodeJS.ProcessEnv =
 
 async function serve(config: ServerConfig, env: NodeJS.ProcessEnv, database: Database, artifacts: ArtifactStore): Promise<RunningServer> {
   await ensureDefaultExperiment(database.db);
-  let bootstrapToken: string | null = null;
-  if (config.auth && (await countActiveAdmins(database.db)) === 0) {
-    const secret = env.SLIPWAY_ADMIN_TOKEN || undefined;
-    const created = await createToken(database.db, SYSTEM_ACTOR, { name: `admin-${Date.now()}`, role: 'admin', secret });
-    bootstrapToken = secret ? null : created.token;
-  }
+  const bootstrap: AdminBootstrap = config.auth ? await bootstrapAdmin(database.db, env.SLIPWAY_ADMIN_TOKEN?.trim() || undefined) : { action: 'none', token: null, message: '' };
   const app = await buildApp({
     spillDir: join(config.home, 'prediction-spill'),
     database,
@@ -74,7 +70,8 @@ async function serve(config: ServerConfig, env: NodeJS.ProcessEnv, database: Dat
     url: address.replace('[::1]', '127.0.0.1'),
     database,
     artifacts,
-    bootstrapToken,
+    bootstrapToken: bootstrap.token,
+    bootstrap,
     async close() {
       await app.close();
       await artifacts.close?.();

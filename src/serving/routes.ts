@@ -166,8 +166,11 @@ export async function registerDeploymentControl(app: App, ctx: AppContext, gatew
   await app.register(async (api) => registerDeploymentRoutes(api as App, ctx, gateway), { prefix: '/api/v1' });
 }
 
-/** The data plane at the protocols' own paths, and /metrics. */
-export async function registerServingRoutes(app: App, gateway: Gateway): Promise<void> {
+/**
+ * The data plane at the protocols' own paths, and /metrics. `/metrics` names deployments, models and versions:
+ * with auth on it needs a viewer token unless the operator chose `--metrics-public` (`metricsNeedToken` false).
+ */
+export async function registerServingRoutes(app: App, gateway: Gateway, access: { metricsNeedToken: boolean }): Promise<void> {
   // ---- data plane ----
   const reader = { config: { role: 'viewer' as const } };
   const open = { config: { public: true } };
@@ -242,6 +245,6 @@ export async function registerServingRoutes(app: App, gateway: Gateway): Promise
     return P.encodeRecords(answer.predictions, answer.ids);
   });
 
-  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type(gateway.metrics.contentType).send(await gateway.metrics.text()));
+  app.get('/metrics', { config: access.metricsNeedToken ? { role: 'viewer' } : { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type(gateway.metrics.contentType).send(await gateway.metrics.text()));
 
 }
