@@ -80,7 +80,7 @@ describe(`what a dataset source makes the server read (${testDialect})`, () => {
   it('refuses files over the size limit and files that are not regular files', async () => {
     writeFileSync(join(root, 'big.csv'), 'a\n' + '1\n'.repeat(40_000));
     const big = await apiError(client.registerDataset(registration('big', url(join(root, 'big.csv')), good)));
-    expect([big.status, big.message]).toEqual([400, expect.stringMatching(/0\.1 MB; datasets may be at most 0\.1 MB.*--max-dataset-mb/)]);
+    expect([big.status, big.message]).toEqual([400, expect.stringMatching(/0\.076 MB; datasets may be at most 0\.063 MB.*--max-dataset-mb/)]);
     mkdirSync(join(root, 'folder.csv'));
     const folder = await apiError(client.registerDataset(registration('folder', url(join(root, 'folder.csv')), good)));
     expect([folder.status, folder.message]).toEqual([400, expect.stringMatching(/not a regular file/)]);
@@ -106,7 +106,7 @@ describe(`what a dataset source makes the server read (${testDialect})`, () => {
   it('reads monitoring references through the same check', async () => {
     await client.setModelAlias('churn', 'production', 1);
     await client.createDeployment({ name: 'churn', model: 'churn' });
-    const created = await post(`${server.url}/api/v1/monitors`, { name: 'watch', deployment: 'churn', window: '3s', step: '3s', reference: { type: 'dataset', dataset: 'swap' } });
+    const created = await post(`${server.url}/api/v1/monitors`, { name: 'watch', deployment: 'churn', window: '3s', step: '3s', reference: { dataset: 'swap' } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const run = await post(`${server.url}/api/v1/monitors/watch/run`, { at: 'now' });
     expect(run.status).toBe(200);

@@ -11,6 +11,7 @@ import type { ServerRole } from '../core/config.js';
 import type { PromotionGuard } from '../core/promotion.js';
 import { defaultTrust, type TrustSettings } from '../core/trust.js';
 import type { Database } from '../db/database.js';
+import { datasetAccess } from '../tracking/datasets/source-access.js';
 import { registerEvaluationRoutes } from '../evaluation/routes.js';
 import { RolloutController } from '../serving/controller.js';
 import { Gateway } from '../serving/gateway.js';
@@ -83,7 +84,11 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
   const trust = options.trust ?? defaultTrust();
   const verifier = registerAuth(app, options.database, options.auth);
-  const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
+  const evaluations = new EvaluationService(options.database, options.artifacts, {
+    datasets: datasetAccess(trust, options.artifacts),
+    maxConcurrent: trust.maxConcurrentEvaluations,
+    workers: options.evaluationWorkers,
+  });
   const roles = new Set(options.roles ?? ['api', 'gateway']);
   // Evaluations run inside the api process: any left running belong to a server that stopped.
   if (roles.has('api')) await evaluations.failInterrupted();

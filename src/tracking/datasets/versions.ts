@@ -4,6 +4,7 @@ import type { Actor } from '../../core/actor.js';
 import { nowMs } from '../../core/clock.js';
 import { invalid, notFound } from '../../core/errors.js';
 import type { DatasetVersionRow, DB } from '../../db/schema.js';
+import { checkDatasetSource, type DatasetAccess } from './source-access.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const NAME = /^[\p{L}\p{N}_.\- /:]{1,250}$/u;
@@ -53,14 +54,15 @@ export interface RegisterDatasetInput {
 
 /**
  * Registers a dataset version. The same name and digest is the same version: registering it again returns the
- * existing one with `created: false` and changes nothing.
+ * existing one with `created: false` and changes nothing. A source this server would read must pass `access`.
  */
-export async function registerDatasetVersion(db: Kysely<DB>, actor: Actor, input: RegisterDatasetInput): Promise<{ version: DatasetVersion; created: boolean }> {
+export async function registerDatasetVersion(db: Kysely<DB>, actor: Actor, input: RegisterDatasetInput, access: DatasetAccess): Promise<{ version: DatasetVersion; created: boolean }> {
   if (!NAME.test(input.name)) throw invalid(`Invalid dataset name "${input.name}": use 1-250 letters, digits, and _ . - / : or spaces.`);
   if (!SHA256.test(input.digest)) throw invalid(`Invalid digest "${input.digest}": give the sha256 of the dataset's bytes as 64 lowercase hex characters.`);
   for (const [field, n] of [['sizeBytes', input.sizeBytes], ['rowCount', input.rowCount]] as const) {
     if (!Number.isSafeInteger(n) || n < 0) throw invalid(`${field} must be a non-negative integer, got ${n}.`);
   }
+  await checkDatasetSource(access, input.source);
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('dataset_versions').selectAll().where('name', '=', input.name).where('digest', '=', input.digest).executeTakeFirst();
     if (existing) return { version: toVersion(existing), created: false };
