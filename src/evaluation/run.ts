@@ -94,6 +94,7 @@ async function score(runtime: ModelRuntime, frame: Frame, who: string, measureLa
   if (measureLatency) {
     const times: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES + 10; i++) {
+      signal?.throwIfAborted();
       const r = i % frame.rows;
       const t = performance.now();
       await runtime.predict(sliceFrame(frame, r, r + 1));
