@@ -277,7 +277,11 @@ export class EvaluationService {
     const job: Job = { id, actor, prepared: p, abort: new AbortController(), finished, finish };
     this.jobs.set(id, job);
     if (runNow) void this.run(job);
-    else this.waiting.push(job);
+    else {
+      this.waiting.push(job);
+      // A slot may have freed while the row was being written.
+      this.pump();
+    }
     return this.get(id);
   }
 
@@ -317,13 +321,17 @@ export class EvaluationService {
     return this.get(id);
   }
 
-  /** Frees a slot and starts the oldest queued evaluation that is still queued. */
+  /** Frees a slot and starts the oldest queued evaluation. */
   private release(): void {
     this.active--;
-    const next = this.waiting.shift();
-    if (!next) return;
-    this.active++;
-    void this.run(next);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < Math.max(1, this.limits.maxConcurrent) && this.waiting.length > 0) {
+      this.active++;
+      void this.run(this.waiting.shift()!);
+    }
   }
 
   private async run(job: Job): Promise<void> {
