@@ -300,15 +300,23 @@ export class EvaluationService {
     if (e.status === 'cancelled') return e;
     if (e.status !== 'queued' && e.status !== 'running') throw invalidState(`Evaluation ${id} is ${e.status}; only a queued or running evaluation can be cancelled.`);
     const error = { code: 'INVALID_STATE', message: `Cancelled by ${actor.name}.` };
-    await this.db.transaction().execute(async (trx) => {
-      await trx
+    const changed = await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
         .updateTable('evaluations')
         .set({ status: 'cancelled', progress: null, error: JSON.stringify(error), gate_passed: null, finished_at: nowMs() })
         .where('id', '=', id)
         .where('status', 'in', ['queued', 'running'])
-        .execute();
+        .executeTakeFirst();
+      // It ended between the read above and this write: nothing to cancel, nothing to audit.
+      if (Number(updated.numUpdatedRows) === 0) return false;
       await recordAudit(trx, actor, { action: 'evaluation.cancel', targetType: 'evaluation', targetId: id, before: { status: e.status }, after: { status: 'cancelled' } });
+      return true;
     });
+    if (!changed) {
+      const now = await this.get(id);
+      if (now.status === 'cancelled') return now;
+      throw invalidState(`Evaluation ${id} is ${now.status}; only a queued or running evaluation can be cancelled.`);
+    }
     const job = this.jobs.get(id);
     if (job) {
       const at = this.waiting.indexOf(job);
