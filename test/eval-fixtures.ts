@@ -2,13 +2,12 @@
  * Evaluation fixtures: a churn-like dataset drawn from a known logistic model, and real ONNX models of it built
  * with Slipway's own builder, uploaded and registered through the API as a user would.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SlipwayClient } from '../src/client/index.js';
 import { logisticRegression } from '../src/runtimes/onnx/builder.js';
 import { profileFile } from '../src/tracking/datasets/profile.js';
 import { mulberry32 } from '../src/stats/random.js';
-import { pathToFileURL } from 'node:url';
 
 export const FEATURES = ['tenure', 'spend'];
 
@@ -64,14 +63,15 @@ export function writeCsv(dir: string, name: string, rows: Record<string, unknown
   return path;
 }
 
-/** Profiles a file and registers it as a dataset version; returns NAME@DIGEST. */
+/** Profiles a file, uploads it and registers it as a dataset version (as `slipway datasets register` does); returns NAME@DIGEST. */
 export async function registerCsv(client: SlipwayClient, path: string, name: string): Promise<string> {
   const p = await profileFile(path);
+  const { source } = await client.uploadDataset(p.digest, readFileSync(path));
   await client.registerDataset({
     name,
     digest: p.digest,
-    source: pathToFileURL(path).href,
-    sourceType: 'local',
+    source,
+    sourceType: 'artifact',
     format: p.format,
     sizeBytes: p.sizeBytes,
     rowCount: p.rowCount,

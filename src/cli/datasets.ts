@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import type { DatasetVersion } from '../client/index.js';
@@ -15,13 +17,14 @@ const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? Stri
 export function registerDatasets(program: Command, io: Io): void {
   const datasets = program.command('datasets').description('Register and inspect dataset versions (content digest, schema, profile)');
 
-  const register = withJson(clientCommand(datasets, 'register', 'Profile a CSV, JSON Lines or Parquet file and register it as a dataset version'))
+  const register = withJson(clientCommand(datasets, 'register', 'Profile a CSV, JSON Lines or Parquet file, upload it to the server\'s artifact store and register it as a dataset version'))
     .argument('<file>')
     .option('--name <name>', 'dataset name (default: the file name without extension)')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'jsonl', 'parquet']))
     .option('--run <run-id>', 'also record it as an input of this run (as MLflow log-inputs does)')
     .option('--context <context>', 'with --run: how the run used it, e.g. train or eval', 'train')
-    .action(async (file: string, flags: JsonFlags & { name?: string; format?: DatasetFormat; run?: string; context: string }) => {
+    .option('--in-place', 'register the file where it is instead of uploading it (the server must see it inside one of its data roots)')
+    .action(async (file: string, flags: JsonFlags & { name?: string; format?: DatasetFormat; run?: string; context: string; inPlace?: boolean }) => {
       const path = resolve(file);
       const bar = progressBar(io, 'profiling [{bar}] {percentage}% | {value}/{total} MB', 1);
       let started = false;
@@ -35,12 +38,16 @@ export function registerDatasets(program: Command, io: Io): void {
       }).finally(() => bar.stop());
       const name = flags.name ?? basename(path).replace(/\.[^.]+$/, '');
       const client = clientFrom(io, flags);
-      const source = pathToFileURL(path).href;
+      // Uploading is the default: the server then reads only its own store, never the file system it runs on.
+      const source = flags.inPlace
+        ? pathToFileURL(path).href
+        : (await client.uploadDataset(profiled.digest, Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>)).source;
+      const sourceType = flags.inPlace ? 'local' : 'artifact';
       const { version, created } = await client.registerDataset({
         name,
         digest: profiled.digest,
         source,
-        sourceType: 'local',
+        sourceType,
         format: profiled.format,
         sizeBytes: profiled.sizeBytes,
         rowCount: profiled.rowCount,
@@ -53,7 +60,7 @@ export function registerDatasets(program: Command, io: Io): void {
             {
               name,
               digest: profiled.digest,
-              sourceType: 'local',
+              sourceType,
               source,
               schema: JSON.stringify({ columns: profiled.schema }),
               // MLflow keeps run-input profiles small (16 kB); the full profile stays with the dataset version.
@@ -72,7 +79,7 @@ export function registerDatasets(program: Command, io: Io): void {
       );
       if (flags.run) println(io, `Recorded as a ${flags.context} input of run ${flags.run}.`);
     });
-  examples(register, ['slipway datasets register data/train.csv --name churn-train', 'slipway datasets register eval.parquet --run <run-id> --context eval']);
+  examples(register, ['slipway datasets register data/train.csv --name churn-train', 'slipway datasets register /srv/data/big.parquet --in-place', 'slipway datasets register eval.parquet --run <run-id> --context eval']);
 
   const list = withJson(clientCommand(datasets, 'list', 'List datasets with their newest version')).action(async (flags: JsonFlags) => {
     const { datasets: all } = await clientFrom(io, flags).listDatasets();

@@ -47,7 +47,7 @@ function printGate(io: Io, gate: GateResult): void {
 /** The scorecard in the terminal: verdict, metrics, comparison, slices, gate. */
 export function printReport(io: Io, e: Evaluation): void {
   println(io, keyValues([['Evaluation', e.id], ['Model', `${e.model} v${e.version}`], ['Dataset', `${e.dataset.name} v${e.dataset.version} (${e.dataset.digest.slice(0, 12)})`], ['Status', e.status], ['Run', e.runId ?? ''], ['Created', `${shortTime(e.createdAt)} by ${e.createdBy}`]]));
-  if (e.error) return println(io, `\nFailed: ${e.error.message}`);
+  if (e.error) return println(io, `\n${e.status === 'cancelled' ? 'Cancelled' : 'Failed'}: ${e.error.message}`);
   const r = e.report as EvaluationReport | undefined;
   if (!r) return;
   if (e.headline) println(io, `\n${e.headline}`);
@@ -84,7 +84,7 @@ async function follow(io: Io, client: SlipwayClient, started: Evaluation): Promi
   let e = started;
   const bar = progressBar(io, '{phase} [{bar}] {percentage}%', 100, { phase: 'queued'.padEnd(18) });
   try {
-    while (e.status === 'running') {
+    while (e.status === 'running' || e.status === 'queued') {
       await new Promise((r) => setTimeout(r, 300));
       e = (await client.getEvaluation(e.id)).evaluation;
       if (e.progress) bar.update(e.progress.total > 0 ? Math.round((100 * e.progress.done) / e.progress.total) : 0, { phase: e.progress.phase.padEnd(18) });
@@ -157,7 +157,7 @@ export function registerEval(program: Command, io: Io): void {
     const done = await follow(io, client, started);
     if (flags.json) printJson(io, { evaluation: done });
     else printReport(io, done);
-    if (done.status === 'failed') throw new CliError(`evaluation ${done.id} failed: ${done.error?.message}`);
+    if (done.status === 'failed' || done.status === 'cancelled') throw new CliError(`evaluation ${done.id} ${done.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${done.error?.message}`);
     if (done.gatePassed === false) throw new CliError(`the release gate failed (evaluation ${done.id})`, GATE_FAILED_EXIT);
   };
 
@@ -241,6 +241,15 @@ export function registerEval(program: Command, io: Io): void {
       println(io, `Approved evaluation ${id} of ${evaluation.model} v${evaluation.version}.`);
     });
   examples(approve, ['slipway eval approve 9f0c… --note "checked the EU slice by hand"']);
+
+  const cancel = withJson(clientCommand(ev, 'cancel', 'Cancel a queued or running evaluation (it records no gate result)'))
+    .argument('<id>')
+    .action(async (id: string, flags: JsonFlags) => {
+      const { evaluation } = await clientFrom(io, flags).cancelEvaluation(id);
+      if (flags.json) return printJson(io, { evaluation });
+      println(io, `Cancelled evaluation ${id} of ${evaluation.model} v${evaluation.version}.`);
+    });
+  examples(cancel, ['slipway eval cancel 9f0c…']);
 
   const policy = ev.command('policy').description("A model's gate policy: the checks a version must pass before a protected alias moves to it");
   policy.addHelpText(

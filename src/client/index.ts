@@ -206,6 +206,9 @@ export class SlipwayClient {
   getModelVersionByAlias = (name: string, alias: string) => this.request<{ version: ModelVersion }>('GET', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`);
   /** Registers a dataset version; the same name and digest again returns the existing version (`created: false`). */
   registerDataset = (body: RegisterDatasetBody) => this.request<{ version: DatasetVersion; created: boolean }>('POST', '/api/v1/datasets', { body });
+  /** Uploads a dataset file's bytes under their sha256; register the returned `source` to evaluate it on the server. */
+  uploadDataset = (digest: string, body: Body) =>
+    this.request<{ source: string; sizeBytes: number }>('PUT', `/api/v1/datasets/files/${enc(digest)}`, { raw: body, headers: { 'content-type': 'application/octet-stream' } });
   listDatasets = () => this.request<{ datasets: DatasetVersion[] }>('GET', '/api/v1/datasets');
   datasetVersions = (name: string) => this.request<{ versions: DatasetVersion[] }>('GET', `/api/v1/datasets/${enc(name)}`);
   getDatasetVersion = (name: string, versionOrDigest: string | number) =>
@@ -222,6 +225,8 @@ export class SlipwayClient {
     this.request<{ evaluation: Evaluation }>('POST', '/api/v1/evaluations', { body, query: { wait: wait || undefined } });
   getEvaluation = (id: string) => this.request<{ evaluation: Evaluation }>('GET', `/api/v1/evaluations/${enc(id)}`);
   listEvaluations = (model: string, version?: number) => this.request<{ evaluations: Evaluation[] }>('GET', `/api/v1/models/${enc(model)}/evaluations`, { query: { version } });
+  /** Cancels a queued or running evaluation. */
+  cancelEvaluation = (id: string) => this.request<{ evaluation: Evaluation }>('POST', `/api/v1/evaluations/${enc(id)}/cancel`);
   approveEvaluation = (id: string, note: string) => this.request<{ evaluation: Evaluation }>('POST', `/api/v1/evaluations/${enc(id)}/approve`, { body: { note } });
   /** Stores a new version of a model's gate policy (YAML). */
   setGatePolicy = (model: string, source: string) => this.request<{ policy: GatePolicy }>('PUT', `/api/v1/models/${enc(model)}/policy`, { body: { source } });

@@ -223,7 +223,7 @@ export interface EvaluationRow {
   policy_version: number | null;
   /** JSON text: the resolved evaluation settings. */
   config: string;
-  status: 'running' | 'completed' | 'failed';
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
   /** JSON text: { phase, done, total } while running. */
   progress: string | null;
   error: string | null;

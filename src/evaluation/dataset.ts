@@ -3,20 +3,13 @@
  * the ones registered (same sha256): an evaluation is only worth its dataset digest if the digest is true.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
-import type { ArtifactStore } from '../artifacts/store.js';
 import { invalid, invalidState, notFound } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
 import type { Column, Frame } from '../runtimes/frame.js';
 import { readRows } from '../runtimes/frame-file.js';
+import { copyDatasetSource, type DatasetAccess } from '../tracking/datasets/source-access.js';
 import { getDatasetVersion, listDatasetVersions, type DatasetVersion } from '../tracking/datasets/versions.js';
-import { proxiedArtifactPath } from '../tracking/gc.js';
 
 /** `NAME`, `NAME@VERSION` or `NAME@DIGEST` (a full sha256, or a prefix of at least 8 hex characters). */
 export async function resolveDataset(db: Kysely<DB>, ref: string): Promise<DatasetVersion> {
@@ -104,19 +97,21 @@ export interface LoadOptions {
   /** Read only these columns (all when absent). */
   columns?: string[];
   onProgress?(bytes: number, total: number): void;
+  /** Stops reading (an evaluation cancelled). */
+  signal?: AbortSignal;
 }
 
 /**
- * Loads a dataset version's rows as columns. The source must be readable by this server: a `file://` URL or a
- * path in its artifact store.
+ * Loads a dataset version's rows as columns, from a copy `access` allows (see source-access.ts): a file inside a
+ * data root, or a file in the artifact store.
  */
-export async function loadFrame(store: ArtifactStore, version: DatasetVersion, options: LoadOptions = {}): Promise<Frame> {
+export async function loadFrame(access: DatasetAccess, version: DatasetVersion, options: LoadOptions = {}): Promise<Frame> {
   const types = new Map(((version.schema as { name: string; type: string }[]) ?? []).map((f) => [f.name, f.type]));
   const builder = new FrameBuilder(types, options.columns ? new Set(options.columns) : null);
   const hash = createHash('sha256');
   let read = 0;
-  const { path, cleanup } = await localCopy(store, version);
   const label = `Dataset ${version.name} v${version.version}`;
+  const { path, cleanup } = await copyDatasetSource(access, version.source, label, options.signal);
   // JSON Lines rows are objects: read the registered schema's columns out of each.
   let names: string[] = version.format === 'jsonl' ? ((version.schema as { name: string }[]) ?? []).map((f) => f.name) : [];
   if (version.format === 'jsonl') builder.columns(names);
@@ -135,41 +130,21 @@ export async function loadFrame(store: ArtifactStore, version: DatasetVersion, o
       {
         label,
         onChunk: (chunk) => {
+          options.signal?.throwIfAborted();
           hash.update(chunk);
           read += chunk.length;
           options.onProgress?.(read, version.sizeBytes);
         },
       },
     );
-  } catch (err) {
-    throw (err as NodeJS.ErrnoException).code === 'ENOENT'
-      ? notFound(`${label}: no file at ${version.source} any more. Restore it, or register the data again.`)
-      : err;
   } finally {
     await cleanup();
   }
   const digest = hash.digest('hex');
   if (digest !== version.digest) {
     throw invalidState(
-      `Dataset ${version.name} v${version.version} has changed since it was registered: its file at ${version.source} now has sha256 ${digest.slice(0, 12)}…, not ${version.digest.slice(0, 12)}…. Register the file again (it becomes a new version) and evaluate that.`,
+      `Dataset ${version.name} v${version.version} has changed since it was registered: the bytes at ${version.source} no longer have sha256 ${version.digest.slice(0, 12)}…. Register the file again (it becomes a new version) and evaluate that.`,
     );
   }
   return builder.build();
-}
-
-/** A local file with the dataset's bytes: the file itself, or a temporary download from the artifact store. */
-async function localCopy(store: ArtifactStore, version: DatasetVersion): Promise<{ path: string; cleanup: () => Promise<void> }> {
-  if (version.source.startsWith('file:')) {
-    const path = fileURLToPath(version.source);
-    return { path, cleanup: async () => {} };
-  }
-  const stored = proxiedArtifactPath(version.source);
-  if (stored === null) {
-    throw invalid(`Dataset ${version.name} v${version.version} lives at ${version.source}, which this server cannot read; register it from a local file or upload it to the artifact store.`);
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-eval-'));
-  const path = join(dir, 'data');
-  const { stream } = await store.get(stored);
-  await pipeline(stream, createWriteStream(path));
-  return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

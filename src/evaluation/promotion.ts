@@ -34,8 +34,8 @@ export function releaseGate(service: EvaluationService): PromotionGuard {
     }
     const evaluation = await gateEvaluation(service, move, policy);
     const failed = evaluation.report?.gate?.rules.filter((r) => !r.passed) ?? [];
-    if (evaluation.status === 'failed') {
-      throw new SlipwayError('INVALID_STATE', `Promotion of ${target} refused: its gate evaluation ${evaluation.id} failed: ${evaluation.error?.message}`, { evaluationId: evaluation.id });
+    if (evaluation.status !== 'completed') {
+      throw new SlipwayError('INVALID_STATE', `Promotion of ${target} refused: its gate evaluation ${evaluation.id} ${evaluation.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${evaluation.error?.message}`, { evaluationId: evaluation.id });
     }
     if (!evaluation.gatePassed) {
       throw new SlipwayError(

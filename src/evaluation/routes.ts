@@ -38,7 +38,7 @@ export type EvaluationRequest = Static<typeof EvaluationRequest>;
 const Progress = Type.Object({ phase: Type.String(), done: Type.Number(), total: Type.Number() });
 export const Evaluation = Type.Object({
   id: Type.String(),
-  status: Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled')], { description: 'queued until a slot frees (--max-evaluations), then running' }),
   progress: Type.Union([Progress, Type.Null()]),
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }), Type.Null()]),
   model: Type.String(),
@@ -98,7 +98,7 @@ export async function registerEvaluationRoutes(app: App, ctx: AppContext): Promi
       const started = await service.start(req.actor, req.body);
       if (!req.query.wait) return reply.status(202).send({ evaluation: json(started) });
       const done = await service.wait(started.id);
-      if (done.status === 'failed' && done.error) {
+      if ((done.status === 'failed' || done.status === 'cancelled') && done.error) {
         const code = done.error.code as SlipwayError['code'];
         throw new SlipwayError(code === 'INTERNAL' ? 'INTERNAL' : code, done.error.message, { ...(done.error.details ?? {}), evaluationId: done.id });
       }
@@ -120,6 +120,12 @@ export async function registerEvaluationRoutes(app: App, ctx: AppContext): Promi
   );
   app.get('/evaluations/:id/scorecard.md', { schema: { tags, params: IdParam } }, async (req, reply) =>
     reply.type('text/markdown; charset=utf-8').send(renderMarkdown(await scorecard(req.params.id))),
+  );
+
+  app.post(
+    '/evaluations/:id/cancel',
+    { schema: { tags, description: 'Cancels a queued or running evaluation; it ends with status "cancelled" and no gate result.', params: IdParam, response: { 200: Type.Object({ evaluation: Evaluation }) } } },
+    async (req) => ({ evaluation: json(await service.cancel(req.actor, req.params.id)) }),
   );
 
   app.post(

@@ -12,6 +12,7 @@ import { openVersionRuntime } from '../registry/runtime.js';
 import type { ModelVersion } from '../registry/types.js';
 import { sliceFrame, type Frame } from '../runtimes/frame.js';
 import type { ModelRuntime, Predictions, RuntimeInput } from '../runtimes/types.js';
+import type { DatasetAccess } from '../tracking/datasets/source-access.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import { computeEvaluation, type Outputs } from './compute.js';
 import { loadFrame } from './dataset.js';
@@ -34,6 +35,8 @@ export interface RunInput {
   challenger: ModelVersion;
   champion: { version: ModelVersion; alias?: string } | null;
   dataset: DatasetVersion;
+  /** Where the dataset's bytes may be read from. */
+  datasets: DatasetAccess;
   settings: PolicySpec;
   /** Apply the rules (a stored policy's version, or null for an ad hoc one); absent: no gate. */
   gate?: { policyVersion: number | null };
@@ -91,6 +94,7 @@ async function score(runtime: ModelRuntime, frame: Frame, who: string, measureLa
   if (measureLatency) {
     const times: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES + 10; i++) {
+      signal?.throwIfAborted();
       const r = i % frame.rows;
       const t = performance.now();
       await runtime.predict(sliceFrame(frame, r, r + 1));
@@ -235,7 +239,7 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
     throw invalid(`The label column "${label}" is not in dataset ${dataset.name} v${dataset.version}; its columns are: ${schemaNames.join(', ')}`, { column: label });
   }
 
-  const loaded = await loadFrame(store, dataset, { onProgress: (b, t) => progress('reading dataset', b, t) });
+  const loaded = await loadFrame(input.datasets, dataset, { onProgress: (b, t) => progress('reading dataset', b, t), ...(input.signal ? { signal: input.signal } : {}) });
   const { frame, dropped } = dropMissingLabels(loaded, label);
   const warnings: string[] = [];
   if (dropped > 0) warnings.push(`${dropped} of ${loaded.rows} rows have no label and were left out.`);

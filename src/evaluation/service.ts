@@ -16,6 +16,7 @@ import type { DB, EvaluationRow } from '../db/schema.js';
 import { getVersionByAlias } from '../registry/aliases.js';
 import type { ModelVersion } from '../registry/types.js';
 import { getModelVersion } from '../registry/versions.js';
+import type { DatasetAccess } from '../tracking/datasets/source-access.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import { resolveDataset } from './dataset.js';
 import { getPolicy, listPolicies, setPolicy } from './policies.js';
@@ -120,9 +121,29 @@ function toEvaluation(r: EvaluationRow, approvals: Approval[], withReport: boole
   };
 }
 
+export interface EvaluationLimits {
+  /** Where dataset bytes may be read from. */
+  datasets: DatasetAccess;
+  /** Evaluations running at once in this process; the rest wait, in order, with status "queued". */
+  maxConcurrent: number;
+  /** Bootstrap worker threads; 0 runs on the calling thread. */
+  workers?: number | undefined;
+}
+
+/** An evaluation this process owns: waiting for a slot, or running. */
+interface Job {
+  id: string;
+  actor: Actor;
+  prepared: Prepared;
+  abort: AbortController;
+  finished: Promise<void>;
+  finish(): void;
+}
+
 export class EvaluationService {
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly running = new Map<string, Promise<Evaluation>>();
+  private readonly jobs = new Map<string, Job>();
+  private readonly waiting: Job[] = [];
+  private active = 0;
   readonly db: Kysely<DB>;
   /** The release gate the registry consults before an alias or stage moves. */
   readonly guard: PromotionGuard;
@@ -130,8 +151,7 @@ export class EvaluationService {
   constructor(
     private readonly database: Database,
     private readonly store: ArtifactStore,
-    /** Bootstrap worker threads; 0 runs on the calling thread. */
-    private readonly workers?: number,
+    private readonly limits: EvaluationLimits,
   ) {
     this.db = database.db;
     this.guard = releaseGate(this);
@@ -207,10 +227,16 @@ export class EvaluationService {
     return { challenger, champion, dataset, settings, policyVersion, gate, warnings };
   }
 
-  /** Records an evaluation and runs it in the background (one at a time); returns it while it runs. */
+  /**
+   * Records an evaluation and runs it in the background, or queues it while `maxConcurrent` others run; returns it
+   * running or queued.
+   */
   async start(actor: Actor, req: EvaluationRequest): Promise<Evaluation> {
     const p = await this.prepare(req);
     const id = randomUUID().replace(/-/g, '');
+    // The slot is taken before any await, so concurrent starts never exceed the limit.
+    const runNow = this.active < Math.max(1, this.limits.maxConcurrent);
+    if (runNow) this.active++;
     const row: EvaluationRow = {
       id,
       model_name: p.challenger.name,
@@ -222,7 +248,7 @@ export class EvaluationService {
       champion_version: p.champion?.version.version ?? null,
       policy_version: p.policyVersion,
       config: JSON.stringify({ request: req, settings: p.settings }),
-      status: 'running',
+      status: runNow ? 'running' : 'queued',
       progress: null,
       error: null,
       run_id: null,
@@ -232,28 +258,105 @@ export class EvaluationService {
       finished_at: null,
       created_by: actor.name,
     };
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('evaluations').values(row).execute();
-      await recordAudit(trx, actor, {
-        action: 'evaluation.start',
-        targetType: 'model_version',
-        targetId: `${row.model_name}/${row.model_version}`,
-        after: { id, dataset: `${row.dataset_name}@${row.dataset_digest}`, against: row.against_alias, championVersion: row.champion_version, policyVersion: row.policy_version },
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('evaluations').values(row).execute();
+        await recordAudit(trx, actor, {
+          action: 'evaluation.start',
+          targetType: 'model_version',
+          targetId: `${row.model_name}/${row.model_version}`,
+          after: { id, dataset: `${row.dataset_name}@${row.dataset_digest}`, against: row.against_alias, championVersion: row.champion_version, policyVersion: row.policy_version },
+        });
       });
-    });
-    const job = (this.queue = this.queue.catch(() => {}).then(() => this.execute(actor, id, p)));
-    const done = job.then(() => this.get(id));
-    this.running.set(id, done);
-    void done.finally(() => this.running.delete(id)).catch(() => {});
+    } catch (err) {
+      if (runNow) this.release();
+      throw err;
+    }
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const job: Job = { id, actor, prepared: p, abort: new AbortController(), finished, finish };
+    this.jobs.set(id, job);
+    if (runNow) void this.run(job);
+    else {
+      this.waiting.push(job);
+      // A slot may have freed while the row was being written.
+      this.pump();
+    }
     return this.get(id);
   }
 
-  /** Waits for an evaluation to finish and returns it (completed or failed). */
+  /** Waits for an evaluation to end and returns it (completed, failed or cancelled). */
   async wait(id: string): Promise<Evaluation> {
-    return (await this.running.get(id)) ?? this.get(id);
+    await this.jobs.get(id)?.finished;
+    return this.get(id);
   }
 
-  private async execute(actor: Actor, id: string, p: Prepared): Promise<void> {
+  /**
+   * Cancels a queued or running evaluation: it ends with status "cancelled" and no gate result. Cancelling one
+   * that already ended is refused; cancelling it twice answers the same.
+   */
+  async cancel(actor: Actor, id: string): Promise<Evaluation> {
+    const e = await this.get(id);
+    if (e.status === 'cancelled') return e;
+    if (e.status !== 'queued' && e.status !== 'running') throw invalidState(`Evaluation ${id} is ${e.status}; only a queued or running evaluation can be cancelled.`);
+    const error = { code: 'INVALID_STATE', message: `Cancelled by ${actor.name}.` };
+    const changed = await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('evaluations')
+        .set({ status: 'cancelled', progress: null, error: JSON.stringify(error), gate_passed: null, finished_at: nowMs() })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      // It ended between the read above and this write: nothing to cancel, nothing to audit.
+      if (Number(updated.numUpdatedRows) === 0) return false;
+      await recordAudit(trx, actor, { action: 'evaluation.cancel', targetType: 'evaluation', targetId: id, before: { status: e.status }, after: { status: 'cancelled' } });
+      return true;
+    });
+    if (!changed) {
+      const now = await this.get(id);
+      if (now.status === 'cancelled') return now;
+      throw invalidState(`Evaluation ${id} is ${now.status}; only a queued or running evaluation can be cancelled.`);
+    }
+    const job = this.jobs.get(id);
+    if (job) {
+      const at = this.waiting.indexOf(job);
+      if (at >= 0) {
+        this.waiting.splice(at, 1);
+        this.jobs.delete(id);
+        job.finish();
+      } else job.abort.abort();
+    }
+    return this.get(id);
+  }
+
+  /** Frees a slot and starts the oldest queued evaluation. */
+  private release(): void {
+    this.active--;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < Math.max(1, this.limits.maxConcurrent) && this.waiting.length > 0) {
+      this.active++;
+      void this.run(this.waiting.shift()!);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    try {
+      // Queued rows may have been cancelled through another replica: start only what is still queued here.
+      const started = await this.db.updateTable('evaluations').set({ status: 'running' }).where('id', '=', job.id).where('status', 'in', ['queued', 'running']).executeTakeFirst();
+      if (Number(started.numUpdatedRows) > 0) await this.execute(job.actor, job.id, job.prepared, job.abort.signal);
+    } catch {
+      // execute records its own failures; a database error here leaves the row for failInterrupted at next start.
+    } finally {
+      this.jobs.delete(job.id);
+      job.finish();
+      this.release();
+    }
+  }
+
+  private async execute(actor: Actor, id: string, p: Prepared, signal: AbortSignal): Promise<void> {
     let lastWrite = 0;
     const onProgress = (progress: Progress) => {
       const now = Date.now();
@@ -267,11 +370,14 @@ export class EvaluationService {
         challenger: p.challenger,
         champion: p.champion,
         dataset: p.dataset,
+        datasets: this.limits.datasets,
         settings: p.settings,
         ...(p.gate ? { gate: { policyVersion: p.policyVersion } } : {}),
-        ...(this.workers !== undefined ? { workers: this.workers } : {}),
+        ...(this.limits.workers !== undefined ? { workers: this.limits.workers } : {}),
         onProgress,
+        signal,
       });
+      signal.throwIfAborted();
       report.warnings.unshift(...p.warnings);
       onProgress({ phase: 'writing scorecard', done: 0, total: 1 });
       const runId = await recordRun(this.database, this.store, actor, { report, dataset: p.dataset, settings: p.settings, policyVersion: p.policyVersion, gate: p.gate });
@@ -279,11 +385,14 @@ export class EvaluationService {
         .updateTable('evaluations')
         .set({ status: 'completed', progress: null, report: JSON.stringify(report), run_id: runId, gate_passed: report.gate ? (report.gate.passed ? 1 : 0) : null, finished_at: nowMs() })
         .where('id', '=', id)
+        .where('status', '=', 'running')
         .execute();
     } catch (err) {
+      // cancel() has already recorded the outcome.
+      if (signal.aborted) return;
       const e = err instanceof SlipwayError ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } : { code: 'INTERNAL', message: (err as Error).message ?? String(err) };
       // A failed evaluation records no gate result, so nothing can mistake it for a pass.
-      await this.db.updateTable('evaluations').set({ status: 'failed', progress: null, error: JSON.stringify(e), gate_passed: null, finished_at: nowMs() }).where('id', '=', id).execute();
+      await this.db.updateTable('evaluations').set({ status: 'failed', progress: null, error: JSON.stringify(e), gate_passed: null, finished_at: nowMs() }).where('id', '=', id).where('status', '=', 'running').execute();
     }
   }
 
@@ -328,12 +437,12 @@ export class EvaluationService {
     return this.get(id);
   }
 
-  /** Marks evaluations left running by a stopped server as failed. */
+  /** Marks evaluations left running or queued by a stopped server as failed (the queue lives in its memory). */
   async failInterrupted(): Promise<void> {
     await this.db
       .updateTable('evaluations')
-      .set({ status: 'failed', progress: null, error: JSON.stringify({ code: 'INTERNAL', message: 'The server stopped while this evaluation ran; start it again.' }), finished_at: nowMs() })
-      .where('status', '=', 'running')
+      .set({ status: 'failed', progress: null, error: JSON.stringify({ code: 'INTERNAL', message: 'The server stopped while this evaluation ran or waited; start it again.' }), finished_at: nowMs() })
+      .where('status', 'in', ['running', 'queued'])
       .execute();
   }
 }

@@ -16,6 +16,7 @@ import { sliceFrame, type Column, type Frame } from '../runtimes/frame.js';
 import type { ModelRuntime } from '../runtimes/types.js';
 import { mulberry32 } from '../stats/random.js';
 import { getRun } from '../tracking/runs.js';
+import type { DatasetAccess } from '../tracking/datasets/source-access.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import type { ReferenceSpec } from './monitors.js';
 import { foldPredictions, readWindow } from './sketcher.js';
@@ -69,6 +70,7 @@ export class ReferenceProfiles {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly store: ArtifactStore,
+    private readonly datasets: DatasetAccess,
   ) {}
 
   /** The profile for a monitor's reference, for the version its deployment serves. */
@@ -92,7 +94,7 @@ export class ReferenceProfiles {
       return { summary: w.summary, label: `production window ${new Date(spec.from).toISOString().slice(0, 16)} – ${new Date(spec.to).toISOString().slice(0, 16)}`, frame: null, scores: null, importance: {} };
     }
     const { dataset, why } = spec.type === 'dataset' ? { dataset: await resolveDataset(this.db, spec.dataset), why: 'chosen reference' } : await trainingDataset(this.db, version);
-    const frame = await loadFrame(this.store, dataset);
+    const frame = await loadFrame(this.datasets, dataset);
     const columns = new Map<string, ColumnSummary>();
     for (const [name, col] of frame.columns) columns.set(name, summarizeColumn(col));
     let scores: Float64Array | null = null;

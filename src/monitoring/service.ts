@@ -2,6 +2,7 @@
 import type { AlertEngine } from '../alerts/engine.js';
 import { registerSignal } from '../alerts/signals.js';
 import type { App, AppContext } from '../server/app.js';
+import { datasetAccess } from '../tracking/datasets/source-access.js';
 import { ReferenceProfiles } from './reference.js';
 import { registerMonitorRoutes } from './routes.js';
 import { MonitorScheduler } from './scheduler.js';
@@ -17,7 +18,7 @@ registerSignal({ name: 'performance.mae', description: 'Mean absolute error on l
 
 export async function registerMonitoring(app: App, ctx: AppContext, alerts: AlertEngine, options: MonitoringOptions = {}): Promise<MonitorScheduler> {
   const { db } = ctx.database;
-  const scheduler = new MonitorScheduler(db, new ReferenceProfiles(db, ctx.artifacts), {
+  const scheduler = new MonitorScheduler(db, new ReferenceProfiles(db, ctx.artifacts, datasetAccess(ctx.trust, ctx.artifacts)), {
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
     onSamples: (samples) => alerts.evaluate(samples),
     onError: (monitor, e) => app.log.warn({ monitor, err: e }, 'monitor evaluation failed; retried at the next tick'),

@@ -7,8 +7,8 @@ import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse';
-import { invalid, notFound } from '../core/errors.js';
+import { CsvError, parse } from 'csv-parse';
+import { invalid, notFound, type SlipwayError } from '../core/errors.js';
 import { headerNames } from '../tracking/datasets/header.js';
 import { readParquet } from '../tracking/datasets/parquet.js';
 import type { Column, Frame } from './frame.js';
@@ -94,9 +94,30 @@ export async function readRows(path: string, format: TableFormat, sink: RowSink,
     }
   } catch (err) {
     // A missing file (ENOENT) is left to the caller, which knows what to tell the user.
-    if ((err as { code?: string }).code?.startsWith('CSV_')) throw invalid(`${label}: ${(err as Error).message}`);
+    if (err instanceof CsvError) throw csvProblem(label, err);
     throw err;
   }
+}
+
+const CSV_PROBLEMS: Partial<Record<CsvError['code'], string>> = {
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a row has another number of fields than the header',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'bad quoting (quote the whole field and double any quote inside it)',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'bad quoting (quote the whole field and double any quote inside it)',
+  INVALID_OPENING_QUOTE: 'bad quoting (quote the whole field and double any quote inside it)',
+  CSV_MAX_RECORD_SIZE: 'a record is too long',
+};
+
+/**
+ * What is wrong in a CSV file and where, never what its cells hold: csv-parse quotes field values in its
+ * messages, and a server must not echo file content into errors and logs.
+ */
+function csvProblem(label: string, err: CsvError): SlipwayError {
+  const at = err as unknown as { lines?: unknown; column?: unknown };
+  const line = typeof at.lines === 'number' ? at.lines : undefined;
+  const column = typeof at.column === 'number' ? at.column + 1 : undefined;
+  const where = [line !== undefined ? `line ${line}` : '', column !== undefined ? `column ${column}` : ''].filter(Boolean).join(', ');
+  return invalid(`${label}: ${CSV_PROBLEMS[err.code] ?? 'invalid CSV'}${where ? ` at ${where}` : ''}.`, { ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { PromotionGuard } from '../core/promotion.js';
 import { checkJsonDepth } from '../core/limits.js';
 import { defaultTrust, type TrustSettings } from '../core/trust.js';
 import type { Database } from '../db/database.js';
+import { datasetAccess } from '../tracking/datasets/source-access.js';
 import { registerEvaluationRoutes } from '../evaluation/routes.js';
 import { RolloutController } from '../serving/controller.js';
 import { Gateway } from '../serving/gateway.js';
@@ -90,7 +91,11 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   registerJsonBodies(app);
   registerOriginGuard(app, trust);
   const verifier = registerAuth(app, options.database, options.auth);
-  const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
+  const evaluations = new EvaluationService(options.database, options.artifacts, {
+    datasets: datasetAccess(trust, options.artifacts),
+    maxConcurrent: trust.maxConcurrentEvaluations,
+    workers: options.evaluationWorkers,
+  });
   const roles = new Set(options.roles ?? ['api', 'gateway']);
   // Evaluations run inside the api process: any left running belong to a server that stopped.
   if (roles.has('api')) await evaluations.failInterrupted();

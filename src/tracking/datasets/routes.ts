@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { isoOf } from '../../core/clock.js';
 import type { App, AppContext } from '../../server/app.js';
+import { acceptRawBodies } from '../../server/artifact-http.js';
+import { datasetAccess } from './source-access.js';
+import { storeDatasetUpload } from './uploads.js';
 import { getDatasetVersion, listDatasets, listDatasetVersions, registerDatasetVersion, type DatasetVersion as Version } from './versions.js';
 
 export const DatasetVersion = Type.Object({
@@ -38,15 +41,36 @@ const tags = ['datasets'];
 /** Dataset versions under /api/v1/datasets. */
 export async function registerDatasetRoutes(app: App, ctx: AppContext): Promise<void> {
   const { db } = ctx.database;
+  const access = datasetAccess(ctx.trust, ctx.artifacts);
 
   app.post(
     '/datasets',
     { schema: { tags, body: RegisterDatasetBody, response: { 200: Type.Object({ version: DatasetVersion, created: Type.Boolean() }), 201: Type.Object({ version: DatasetVersion, created: Type.Boolean() }) } } },
     async (req, reply) => {
-      const { version, created } = await registerDatasetVersion(db, req.actor, req.body);
+      const { version, created } = await registerDatasetVersion(db, req.actor, req.body, access);
       return reply.status(created ? 201 : 200).send({ version: json(version), created });
     },
   );
+
+  await app.register(async (plugin) => {
+    const upload = plugin as App;
+    acceptRawBodies(upload);
+    upload.put(
+      '/datasets/files/:digest',
+      {
+        schema: {
+          tags,
+          description: 'Uploads a dataset file into the artifact store under its sha256; register it with the returned source.',
+          params: Type.Object({ digest: Type.String() }),
+          response: { 200: Type.Object({ source: Type.String(), sizeBytes: Type.Integer() }) },
+        },
+      },
+      async (req) => {
+        const declared = Number(req.headers['content-length']);
+        return storeDatasetUpload(access, req.params.digest, req.raw, Number.isFinite(declared) ? declared : undefined);
+      },
+    );
+  });
 
   app.get('/datasets', { schema: { tags, response: { 200: Type.Object({ datasets: Type.Array(DatasetVersion) }) } } }, async () => ({
     datasets: (await listDatasets(db)).map(json),

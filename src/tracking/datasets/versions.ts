@@ -5,6 +5,7 @@ import { nowMs } from '../../core/clock.js';
 import { alreadyExists, invalid, notFound } from '../../core/errors.js';
 import type { DatasetVersionRow, DB } from '../../db/schema.js';
 import { retryOnDuplicate } from '../../db/unique.js';
+import { checkDatasetSource, type DatasetAccess } from './source-access.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const NAME = /^[\p{L}\p{N}_.\- /:]{1,250}$/u;
@@ -56,14 +57,15 @@ export interface RegisterDatasetInput {
 
 /**
  * Registers a dataset version. The same name and digest is the same version: registering it again returns the
- * existing one with `created: false` and changes nothing.
+ * existing one with `created: false` and changes nothing. A source this server would read must pass `access`.
  */
-export async function registerDatasetVersion(db: Kysely<DB>, actor: Actor, input: RegisterDatasetInput): Promise<{ version: DatasetVersion; created: boolean }> {
+export async function registerDatasetVersion(db: Kysely<DB>, actor: Actor, input: RegisterDatasetInput, access: DatasetAccess): Promise<{ version: DatasetVersion; created: boolean }> {
   if (!NAME.test(input.name)) throw invalid(`Invalid dataset name "${input.name}": use 1-250 letters, digits, and _ . - / : or spaces.`);
   if (!SHA256.test(input.digest)) throw invalid(`Invalid digest "${input.digest}": give the sha256 of the dataset's bytes as 64 lowercase hex characters.`);
   for (const [field, n] of [['sizeBytes', input.sizeBytes], ['rowCount', input.rowCount]] as const) {
     if (!Number.isSafeInteger(n) || n < 0) throw invalid(`${field} must be a non-negative integer, got ${n}.`);
   }
+  await checkDatasetSource(access, input.source);
   // A registration racing another of the same name (PostgreSQL lets both read the same last version) fails on
   // the key; read again: the same digest is then the existing version, another digest takes the next number.
   return retryOnDuplicate(() => db.transaction().execute(async (trx) => {

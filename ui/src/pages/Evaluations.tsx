@@ -4,7 +4,7 @@ import { ErrorBox, Loading } from '../components/Common';
 import { EvaluationTable } from '../components/evaluation/EvaluationTable';
 import { ReleasePanel } from '../components/evaluation/ReleasePanel';
 import { SelectedEvaluation } from '../components/evaluation/SelectedEvaluation';
-import { evaluationHref } from '../components/evaluation/shared';
+import { evaluationHref, isActive } from '../components/evaluation/shared';
 import { VersionNav } from '../components/VersionNav';
 import { usePolling } from '../lib/polling';
 import { Link, navigate, path } from '../router';
@@ -42,11 +42,11 @@ export function EvaluationsPage({ name, version, id }: { name: string; version: 
   // An evaluation of another version can be selected by its ID; it is only linked to, not shown here.
   const evHere = ev && ev.model === name && ev.version === version ? ev : undefined;
 
-  useEffect(() => setPollList(Boolean(evaluations?.some((e) => e.status === 'running'))), [evaluations]);
-  useEffect(() => setPollSelected(ev?.status === 'running' || (row?.status === 'running' && !ev)), [ev, row]);
+  useEffect(() => setPollList(Boolean(evaluations?.some(isActive))), [evaluations]);
+  useEffect(() => setPollSelected(Boolean(ev && isActive(ev)) || (Boolean(row && isActive(row)) && !ev)), [ev, row]);
   // The list says the selected one finished before the polled copy does: fetch it once more.
   useEffect(() => {
-    if (row && ev && row.status !== 'running' && ev.status === 'running') setSelectedNonce((n) => n + 1);
+    if (row && ev && !isActive(row) && isActive(ev)) setSelectedNonce((n) => n + 1);
   }, [row, ev]);
 
   const policy = useApi(
@@ -89,7 +89,7 @@ export function EvaluationsPage({ name, version, id }: { name: string; version: 
               <Loading when={!ev && !selected.error} />
             </>
           )}
-          {evHere && <SelectedEvaluation evaluation={evHere} />}
+          {evHere && <SelectedEvaluation evaluation={evHere} onChanged={refresh} />}
           {ev && !evHere && (
             <p className="error">
               Evaluation <span className="mono">{ev.id}</span> is of {ev.model} v{ev.version}, not of this version.{' '}

@@ -56,7 +56,7 @@ export function EvaluationTable({ name, version, evaluations, selectedId }: { na
               <td>
                 <GateBadge passed={e.status === 'completed' ? e.gatePassed : null} />
               </td>
-              <td className="eval-headline">{e.headline ?? (e.status === 'failed' ? <span className="fail-text">{e.error?.message ?? 'failed'}</span> : none)}</td>
+              <td className="eval-headline">{e.headline ?? (e.status === 'failed' || e.status === 'cancelled' ? <span className="fail-text">{e.error?.message ?? 'failed'}</span> : none)}</td>
               <td title={e.approvals.map((a) => `${a.approver}: ${a.note}`).join('\n')}>{e.approvals.length ? e.approvals.map((a) => a.approver).join(', ') : none}</td>
               <td>{e.runId ? <Link href={path('runs', e.runId)} className="mono">{e.runId.slice(0, 8)}</Link> : none}</td>
             </tr>

@@ -51,7 +51,8 @@ export function ReleasePanel({
 
 function SelectedGate({ evaluation: e }: { evaluation: Evaluation | undefined }) {
   if (!e) return <p className="muted">No evaluation selected.</p>;
-  if (e.status === 'running') return <p className="muted">The evaluation is still running.</p>;
+  if (e.status === 'running' || e.status === 'queued') return <p className="muted">The evaluation is still {e.status}.</p>;
+  if (e.status === 'cancelled') return <p className="fail-text">No gate result: the evaluation was cancelled.</p>;
   if (e.status === 'failed') return <p className="fail-text">No gate result: the evaluation failed.</p>;
   const gate = e.report?.gate;
   if (!gate) return <p className="muted">No gate was applied to this evaluation (there was no policy with rules when it ran).</p>;

@@ -8,8 +8,12 @@ export type GateRule = GateResult['rules'][number];
 /** The evaluations page of a model version, with `id` selected when given. */
 export const evaluationHref = (name: string, version: number, id?: string) => (id ? path('models', name, 'versions', version, 'evaluations', id) : path('models', name, 'versions', version, 'evaluations'));
 
-/** RUNNING with a progress bar, else COMPLETED or FAILED. */
+/** Whether an evaluation has yet to end: waiting for a slot, or running. */
+export const isActive = (e: Pick<Evaluation, 'status'>) => e.status === 'running' || e.status === 'queued';
+
+/** RUNNING with a progress bar, QUEUED, else COMPLETED, FAILED or CANCELLED. */
 export function EvaluationStatus({ e }: { e: Evaluation }) {
+  if (e.status === 'queued') return <span className="status status-running">QUEUED</span>;
   if (e.status === 'running') {
     const p = e.progress;
     const phase = p?.phase ?? 'queued';
