@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,7 +36,10 @@ export async function testStore(): Promise<TestStore> {
   };
 }
 
+/** Drops a test schema: at the end of the test run under vitest (see test/global-setup.ts), else now. */
 export async function dropPgSchema(schema: string): Promise<void> {
+  const list = process.env.SLIPWAY_TEST_SCHEMA_LIST;
+  if (list) return appendFileSync(list, `${schema}\n`);
   const client = new pg.Client({ connectionString: testPgUrl });
   await client.connect();
   try {
