@@ -362,6 +362,8 @@ export class PredictionLog {
   /** Callers of commitCompanion(), by ticket: settled by the first insert that captured after they asked. */
   private companionAsked = 0;
   private companionWaiters: Waiter[] = [];
+  /** Rows went to a spill file since the companion last committed: its state is written once they are replayed. */
+  private companionOwed = false;
 
   // The queue: entries from `items[head]` on, plus batches taken out and given back after a failed spill.
   private items: PredictionEntry[] = [];
@@ -590,7 +592,7 @@ export class PredictionLog {
         await this.replayChunk();
         continue;
       }
-      if (pending === 0 && this.companionWaiters.length === 0) break;
+      if (pending === 0 && this.companionWaiters.length === 0 && !this.companionOwed) break;
       await this.insertNext();
     }
   }
@@ -713,7 +715,10 @@ export class PredictionLog {
     const extra = whole ? this.capture() : null;
     const result = await this.store(rows, extra);
     if (result.ok) {
-      if (whole) this.settleCompanion(ticket, null);
+      if (whole) {
+        this.companionOwed = false;
+        this.settleCompanion(ticket, null);
+      }
       return this.stored(rows.length, result.inserted);
     }
     extra?.failed();
@@ -849,6 +854,7 @@ export class PredictionLog {
       spill.bytes += bytes;
       spill.rows += rows.length;
       this.spilled += rows.length;
+      if (this.companion) this.companionOwed = true;
       this.spillFailures = 0;
       this.spillBlockedUntil = 0;
       this.inFlight = 0;
