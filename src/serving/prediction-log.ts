@@ -383,6 +383,8 @@ export class PredictionLog {
 
   private running: Promise<void> | undefined;
   private again = false;
+  /** When the oldest entry of the queue was logged (epoch ms). */
+  private firstAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -447,6 +449,7 @@ export class PredictionLog {
         // Release the payload now rather than hold it until the writer runs.
         if (entry.inputs != null || entry.outputs != null) entry = { ...entry, inputs: null, outputs: null };
       }
+      if (this.items.length === this.head) this.firstAt = Date.now();
       this.items.push(entry);
       this.accepted++;
       if (this.items.length - this.head >= this.batchSize) this.kick();
@@ -551,6 +554,10 @@ export class PredictionLog {
       });
   }
 
+  private hasBacklog(): boolean {
+    return this.replay !== undefined || this.backlog.length > 0 || this.spill !== undefined;
+  }
+
   private spillUsable(): boolean {
     return Date.now() >= this.spillBlockedUntil;
   }
@@ -587,14 +594,27 @@ export class PredictionLog {
       // Overloaded: shed to disk rather than let the queue fill up and drop.
       if (pending >= this.highWater && this.spillUsable() && (await this.spillNext())) continue;
       // Replay the backlog first, unless someone is waiting on a flush of the queue.
-      const hasBacklog = this.replay !== undefined || this.backlog.length > 0 || this.spill !== undefined;
-      if (hasBacklog && !(pending > 0 && this.waiters.length > 0)) {
+      if (this.hasBacklog() && !(pending > 0 && this.waiters.length > 0)) {
         await this.replayChunk();
         continue;
       }
       if (pending === 0 && this.companionWaiters.length === 0 && !this.companionOwed) break;
+      if (this.companion && this.holdBack(pending)) break;
       await this.insertNext();
     }
+  }
+
+  /**
+   * With a companion, a partial batch waits until its oldest entry is flushMs old rather than following the
+   * previous commit at once: fewer, larger transactions, each carrying the companion's state once, and still
+   * committed within flushMs plus one commit. Schedules the writer for when it is due.
+   */
+  private holdBack(pending: number): boolean {
+    if (pending >= this.batchSize || this.waiters.length > 0 || this.companionWaiters.length > 0 || this.heldRows > 0) return false;
+    const wait = this.firstAt + this.flushMs - Date.now();
+    if (wait <= 0) return false;
+    if (!this.timer) this.timer = setTimeout(() => this.pump(), wait).unref();
+    return true;
   }
 
   private markDown(error: unknown): void {
@@ -674,7 +694,7 @@ export class PredictionLog {
 
   /**
    * The oldest rows in memory: batches given back first, then the queue. Counted in flight until settled. With a
-   * companion, the whole queue (at most maxQueue rows, inserted batchSize rows per statement) in one transaction.
+   * companion, the whole queue (at most maxQueue rows) for one transaction.
    */
   private take(): LogRow[] {
     let rows: LogRow[];
@@ -716,7 +736,7 @@ export class PredictionLog {
     const result = await this.store(rows, extra);
     if (result.ok) {
       if (whole) {
-        this.companionOwed = false;
+        if (!this.hasBacklog()) this.companionOwed = false;
         this.settleCompanion(ticket, null);
       }
       return this.stored(rows.length, result.inserted);
