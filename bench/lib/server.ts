@@ -26,7 +26,9 @@ export interface BenchServer {
 /** Starts the built server (dist/) as its own process, so client and server each get a core. */
 export async function startBenchServer(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/cli/main.js', 'server', '--port', String(port), '--log-level', 'warn', ...args], {
+  // SLIPWAY_BENCH_FROM_SOURCE=1 runs the checkout's sources through tsx instead of a build that may be stale.
+  const entry = process.env.SLIPWAY_BENCH_FROM_SOURCE === '1' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/cli/main.js'];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, 'server', '--port', String(port), '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

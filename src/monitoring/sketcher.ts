@@ -2,8 +2,14 @@
  * Sketches on the serving path: the gateway folds every prediction it answers (sampled for the log or not) into
  * mergeable sketches per deployment, version and time bucket: a KLL sketch per numeric input, capped counts per
  * categorical input, the prediction (label counts or value sketch) and its score, the latency, request, row and
- * error counts. Buckets are written to the store every few seconds (each gateway process its own rows, rewritten
- * with its cumulative state, so a retry or a crash never double counts) and merged for any window on read.
+ * error counts. Each gateway process writes its own rows, rewritten with its cumulative state (so a retry or a
+ * crash never double counts), merged for any window on read.
+ *
+ * Agreement with the prediction log after a crash: coupled to the log (`companion()`), a bucket's counts (requests,
+ * rows, errors, last prediction) are committed in the same transaction as the prediction rows they count, so after
+ * kill -9 the buckets count exactly the predictions the log kept. The sketches themselves (input and prediction
+ * distributions, latency) cost milliseconds to serialize, so they are rewritten at most every `flushMs` (1 s), and
+ * when a bucket closes: a crash loses at most that much of the distributions, never of the counts.
  *
  * Cost on the request path: one sketch update per input column and row; memory: the open buckets' sketches.
  */
@@ -37,7 +43,12 @@ class Bucket {
   rows = 0;
   errors = 0;
   lastAt = 0;
+  /** Counts changed since they were last captured for the store. */
   dirty = false;
+  /** Sketches changed since they were last captured. */
+  sketchDirty = false;
+  /** A whole row was captured (and not given back): counts alone may be written. */
+  stored = false;
   readonly columns = new Map<string, ColumnSketch>();
   readonly latency = new ColumnSketch('number');
   refused = 0;
@@ -66,7 +77,7 @@ class Bucket {
 export interface SketcherOptions {
   /** Width of a bucket. Default 60 s. */
   bucketMs?: number;
-  /** How often open buckets are written. Default 5 s. */
+  /** How often open buckets' sketches are written. Default 1 s. */
   flushMs?: number;
   now?: () => number;
   onError?(e: unknown): void;
@@ -103,12 +114,19 @@ export class ServingSketches {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private readonly now: () => number;
+  private readonly flushMs: number;
+  private lastFull = 0;
+  /** flush() asked for sketches too, not only counts. */
+  private fullWanted = false;
+  /** Coupled to the prediction log: how to make it commit a batch now. */
+  private commitVia: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly options: SketcherOptions = {},
   ) {
     this.bucketMs = options.bucketMs ?? 60_000;
+    this.flushMs = options.flushMs ?? 1000;
     this.now = options.now ?? Date.now;
   }
 
@@ -129,6 +147,7 @@ export class ServingSketches {
       versions.set(version, { start, bucket: b });
     }
     b.dirty = true;
+    b.sketchDirty = true;
     b.lastAt = at;
     return b;
   }
@@ -176,12 +195,24 @@ export class ServingSketches {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush().catch((e: unknown) => this.options.onError?.(e)), this.options.flushMs ?? 5000);
+    this.timer = setInterval(() => void this.flush().catch((e: unknown) => this.options.onError?.(e)), this.flushMs);
     this.timer.unref();
   }
 
-  /** Writes every bucket changed since the last flush; forgets closed buckets once written. */
+  /**
+   * For the prediction log: what to commit with a batch holding every prediction logged so far. `commit` makes
+   * the log write a batch now (its commitCompanion()); from then on every write of these buckets goes through it,
+   * so counts are never ahead of, nor behind, the rows the log stored.
+   */
+  companion(commit: () => Promise<void>): { capture(): SketchWrite | null } {
+    this.commitVia = commit;
+    return { capture: () => this.capture(this.fullWanted) };
+  }
+
+  /** Writes every bucket changed since the last flush, sketches included; forgets closed buckets once written. */
   flush(): Promise<void> {
+    this.fullWanted = true;
+    if (this.commitVia) return this.commitVia();
     // A flush already running may have started before the latest predictions: wait for it, then write again.
     if (this.flushing) return this.flushing.catch(() => {}).then(() => this.flush());
     const p = this.write();
@@ -195,48 +226,131 @@ export class ServingSketches {
   }
 
   private async write(): Promise<void> {
+    const batch = this.capture(true);
+    if (!batch) return;
+    try {
+      await batch.write(this.db);
+    } catch (e) {
+      batch.failed();
+      throw e;
+    }
+  }
+
+  /**
+   * The changed buckets as of now: counts always, sketches when `full`, when due (every flushMs), when the bucket
+   * closed or was never written. Synchronous, so it describes exactly the predictions observed so far.
+   */
+  private capture(full: boolean): SketchWrite | null {
     const now = this.now();
     const open = now - (now % this.bucketMs);
+    if (full || now - this.lastFull >= this.flushMs) {
+      full = true;
+      this.lastFull = now;
+      this.fullWanted = false;
+    }
+    const captured: Captured[] = [];
     for (const [key, b] of this.buckets) {
       const [deployment, version, start] = key.split('\u0000');
-      if (b.dirty) {
+      const closed = Number(start) < open;
+      const withSketch = b.sketchDirty && (full || closed || !b.stored);
+      if (b.dirty || withSketch) {
+        captured.push({
+          key,
+          bucket: b,
+          wasStored: b.stored,
+          row: {
+            deployment: deployment!,
+            model_version: Number(version),
+            bucket_start: Number(start),
+            bucket_ms: this.bucketMs,
+            writer: this.writer,
+            requests: b.requests,
+            rows: b.rows,
+            errors: b.errors,
+            last_at: b.lastAt,
+            sketch: withSketch ? JSON.stringify(b.state()) : null,
+            updated_at: now,
+          },
+        });
         b.dirty = false;
-        const row = {
-          deployment: deployment!,
-          model_version: Number(version),
-          bucket_start: Number(start),
-          bucket_ms: this.bucketMs,
-          writer: this.writer,
-          requests: b.requests,
-          rows: b.rows,
-          errors: b.errors,
-          last_at: b.lastAt,
-          sketch: JSON.stringify(b.state()),
-          updated_at: now,
-        };
-        try {
-          await this.db
-            .insertInto('monitor_buckets')
-            .values(row)
-            .onConflict((oc) => oc.columns(['deployment', 'bucket_start', 'model_version', 'writer']).doUpdateSet({ requests: row.requests, rows: row.rows, errors: row.errors, last_at: row.last_at, sketch: row.sketch, updated_at: row.updated_at }))
-            .execute();
-        } catch (e) {
-          b.dirty = true; // written at the next flush
-          throw e;
+        if (withSketch) {
+          b.sketchDirty = false;
+          b.stored = true;
         }
-      }
-      if (Number(start) < open && !b.dirty) {
+      } else if (closed && !b.sketchDirty) {
         this.buckets.delete(key);
         const versions = this.current.get(deployment!);
         if (versions?.get(Number(version))?.bucket === b) versions.delete(Number(version));
       }
     }
+    if (captured.length === 0) return null;
+    return {
+      write: (db) => writeBuckets(db, captured),
+      failed: () => {
+        for (const c of captured) {
+          c.bucket.dirty = true;
+          if (c.row.sketch !== null) {
+            c.bucket.sketchDirty = true;
+            c.bucket.stored = c.wasStored;
+          }
+          if (!this.buckets.has(c.key)) this.buckets.set(c.key, c.bucket);
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // The log is closed first (the gateway closes it): what is left is written here.
+    this.commitVia = null;
     await this.flushing?.catch(() => {});
     await this.flush();
+  }
+}
+
+/** Work to run in the transaction of a prediction-log batch (structurally the log's CompanionWrite). */
+export interface SketchWrite {
+  write(db: Kysely<DB>): Promise<void>;
+  failed(): void;
+}
+
+interface Captured {
+  key: string;
+  bucket: Bucket;
+  wasStored: boolean;
+  row: { deployment: string; model_version: number; bucket_start: number; bucket_ms: number; writer: string; requests: number; rows: number; errors: number; last_at: number; sketch: string | null; updated_at: number };
+}
+
+/**
+ * Writes captured buckets. A bucket's requests only grow, so a write never replaces a newer one: an older
+ * capture committing late (a transaction given up on as slow) leaves the newer row alone.
+ */
+async function writeBuckets(db: Kysely<DB>, captured: readonly Captured[]): Promise<void> {
+  for (const { row } of captured) {
+    const counts = { requests: row.requests, rows: row.rows, errors: row.errors, last_at: row.last_at, updated_at: row.updated_at };
+    if (row.sketch === null) {
+      await db
+        .updateTable('monitor_buckets')
+        .set(counts)
+        .where('deployment', '=', row.deployment)
+        .where('bucket_start', '=', row.bucket_start)
+        .where('model_version', '=', row.model_version)
+        .where('writer', '=', row.writer)
+        .where('requests', '<=', row.requests)
+        .execute();
+    } else {
+      const sketch = row.sketch;
+      await db
+        .insertInto('monitor_buckets')
+        .values({ ...row, sketch })
+        .onConflict((oc) =>
+          oc
+            .columns(['deployment', 'bucket_start', 'model_version', 'writer'])
+            .doUpdateSet({ ...counts, sketch })
+            .where('monitor_buckets.requests', '<=', row.requests),
+        )
+        .execute();
+    }
   }
 }
 

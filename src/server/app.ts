@@ -116,12 +116,19 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   let gateway: Gateway | null = null;
   let sketches: ServingSketches | null = null;
   if (roles.has('gateway')) {
-    const predictionLog = new PredictionLog(options.database.db, { spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`), sqlite: options.database.sqlite });
     // monitorBucketMs 0 turns the sketches off (monitors then see no traffic).
     if (options.monitorBucketMs !== 0) {
-      sketches = new ServingSketches(options.database.db, { ...(options.monitorBucketMs ? { bucketMs: options.monitorBucketMs, flushMs: Math.min(5000, options.monitorBucketMs / 2) } : {}), onError: (e) => app.log.warn({ err: e }, 'monitoring sketches not written; retrying') });
-      sketches.start();
+      sketches = new ServingSketches(options.database.db, { ...(options.monitorBucketMs ? { bucketMs: options.monitorBucketMs, flushMs: Math.min(1000, options.monitorBucketMs / 2) } : {}), onError: (e) => app.log.warn({ err: e }, 'monitoring sketches not written; retrying') });
     }
+    // The sketches' counts commit with the log's rows, so a crash never leaves them disagreeing.
+    let commitSketches = (): Promise<void> => Promise.resolve();
+    const predictionLog = new PredictionLog(options.database.db, {
+      spillDir: options.spillDir ?? join(tmpdir(), `slipway-spill-${process.pid}`),
+      sqlite: options.database.sqlite,
+      ...(sketches ? { companion: sketches.companion(() => commitSketches()) } : {}),
+    });
+    commitSketches = () => predictionLog.commitCompanion();
+    sketches?.start();
     const gw = (gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
       logger: app.log,
       ...(sketches ? { sketches } : {}),

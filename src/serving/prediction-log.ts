@@ -12,6 +12,11 @@
  * Exactly-once: the prediction id is the primary key and every insert is insert-or-ignore, so a batch written
  * twice (spilled after a slow insert that did commit after all, a spill file replayed again after a crash
  * between the insert and the file's deletion) still leaves one row per prediction.
+ *
+ * Durability (kill -9 included): a prediction is committed within `flushMs` (25 ms) plus one commit of its
+ * answer, so a crash loses at most the predictions answered in the last PREDICTION_DURABLE_WITHIN_MS (100 ms)
+ * while the store commits in under ~50 ms; slower or down, batches go to fsynced spill files, replayed at the
+ * next start. A companion (the monitoring sketches) commits in the same transaction as the rows it describes.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -53,7 +58,7 @@ export interface PredictionLogOptions {
   maxQueue?: number;
   /** Rows per INSERT. Default 1,000, at most 2,000 (bound parameters per statement on both dialects). */
   batchSize?: number;
-  /** A partial batch is written at most this long after its first entry. Default 50 ms. */
+  /** A partial batch is written at most this long after its first entry. Default 25 ms (see PREDICTION_DURABLE_WITHIN_MS). */
   flushMs?: number;
   /** Directory of the spill files; created if missing. One directory per server process. */
   spillDir: string;
@@ -68,6 +73,26 @@ export interface PredictionLogOptions {
   onError?(e: unknown): void;
   /** The raw SQLite handle behind the store, for prepared-statement inserts (see insertPredictionRows). */
   sqlite?: BetterSqlite3.Database | null;
+  /**
+   * State committed in the same transaction as the rows it describes (the monitoring sketches' counts). With a
+   * companion, each insert takes every queued prediction, so the captured state covers exactly the rows stored.
+   */
+  companion?: LogCompanion;
+}
+
+/**
+ * Whatever must never disagree with the log after a crash. `capture()` runs synchronously when the writer takes
+ * every prediction logged so far (so never in the middle of one request's `log()` calls); the work it returns
+ * runs inside that batch's transaction.
+ */
+export interface LogCompanion {
+  capture(): CompanionWrite | null;
+}
+
+export interface CompanionWrite {
+  write(trx: Kysely<DB>): Promise<void>;
+  /** The transaction did not commit (or its outcome is unknown): the captured state must be written again. */
+  failed(): void;
 }
 
 export interface PredictionLogStats {
@@ -96,6 +121,11 @@ const ROLES: ReadonlySet<string> = new Set(['stable', 'candidate', 'shadow']);
 const MAX_BATCH = 2000;
 const MAX_ERROR_CHARS = 8192;
 const MAX_KEY_CHARS = 1024;
+/**
+ * The durability bound: a prediction answered this long before the process dies (kill -9 included) is in the
+ * store, and so is its share of the monitoring sketches, provided the store commits within half of it.
+ */
+export const PREDICTION_DURABLE_WITHIN_MS = 100;
 export const SPILL_PREFIX = 'predictions-';
 export const SPILL_SUFFIX = '.jsonl';
 
@@ -163,16 +193,17 @@ const sqliteStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.State
  * prepared statement runs once per row inside the transaction: building a multi-row statement with the query builder
  * per batch costs more than the inserts themselves.
  */
-export async function insertPredictionRows(db: Kysely<DB>, rows: readonly LogRow[], sqlite?: BetterSqlite3.Database | null): Promise<number> {
-  if (rows.length === 0) return 0;
+export async function insertPredictionRows(db: Kysely<DB>, rows: readonly LogRow[], sqlite?: BetterSqlite3.Database | null, companion?: CompanionWrite | null): Promise<number> {
+  if (rows.length === 0 && !companion) return 0;
   const pg = isPostgres(db);
   if (sqlite && !pg) {
     let stmt = sqliteStatements.get(sqlite);
     if (!stmt) sqliteStatements.set(sqlite, (stmt = sqlite.prepare(SQLITE_INSERT_PREDICTION)));
     const insert = stmt;
-    return db.transaction().execute(async () => {
+    return db.transaction().execute(async (trx) => {
       let inserted = 0;
       for (const r of rows) inserted += insert.run(r.id, r.deployment, r.model_version, r.role, r.at, r.latency_ms, r.status, r.inputs, r.outputs, r.error, r.request_key).changes;
+      if (companion) await companion.write(trx);
       return inserted;
     });
   }
@@ -198,6 +229,7 @@ export async function insertPredictionRows(db: Kysely<DB>, rows: readonly LogRow
         inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
       }
     }
+    if (companion) await companion.write(trx);
     return inserted;
   });
 }
@@ -303,6 +335,13 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
+class StoreDownError extends Error {
+  constructor() {
+    super('Prediction log: the store is unreachable; state is written once it answers again.');
+    this.name = 'StoreDownError';
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The log
 
@@ -319,6 +358,12 @@ export class PredictionLog {
   private readonly highWater: number;
   private readonly spillDir: string;
   private readonly onError: ((e: unknown) => void) | undefined;
+  private readonly companion: LogCompanion | undefined;
+  /** Callers of commitCompanion(), by ticket: settled by the first insert that captured after they asked. */
+  private companionAsked = 0;
+  private companionWaiters: Waiter[] = [];
+  /** Rows went to a spill file since the companion last committed: its state is written once they are replayed. */
+  private companionOwed = false;
 
   // The queue: entries from `items[head]` on, plus batches taken out and given back after a failed spill.
   private items: PredictionEntry[] = [];
@@ -338,6 +383,8 @@ export class PredictionLog {
 
   private running: Promise<void> | undefined;
   private again = false;
+  /** When the oldest entry of the queue was logged (epoch ms). */
+  private firstAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -369,7 +416,7 @@ export class PredictionLog {
     this.getDb = typeof db === 'function' ? db : () => db;
     this.maxQueue = Math.max(1, Math.floor(options.maxQueue ?? 50_000));
     this.batchSize = Math.max(1, Math.min(MAX_BATCH, this.maxQueue, Math.floor(options.batchSize ?? 1000)));
-    this.flushMs = Math.max(0, options.flushMs ?? 50);
+    this.flushMs = Math.max(0, options.flushMs ?? 25);
     this.slowMs = Math.max(1, options.slowMs ?? 2000);
     this.retryMinMs = Math.max(1, options.retryMinMs ?? 250);
     this.retryMaxMs = Math.max(this.retryMinMs, options.retryMaxMs ?? 30_000);
@@ -378,6 +425,7 @@ export class PredictionLog {
     this.spillDir = options.spillDir;
     this.onError = options.onError;
     this.sqlite = options.sqlite ?? null;
+    this.companion = options.companion;
     this.ready = this.init();
     void this.ready.then(() => {
       if (this.backlog.length > 0) this.kick();
@@ -401,6 +449,7 @@ export class PredictionLog {
         // Release the payload now rather than hold it until the writer runs.
         if (entry.inputs != null || entry.outputs != null) entry = { ...entry, inputs: null, outputs: null };
       }
+      if (this.items.length === this.head) this.firstAt = Date.now();
       this.items.push(entry);
       this.accepted++;
       if (this.items.length - this.head >= this.batchSize) this.kick();
@@ -420,6 +469,19 @@ export class PredictionLog {
     if (this.settled >= this.accepted) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ target: this.accepted, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * Commits the companion's state now, with whatever predictions are queued; resolves once it is in the store,
+   * rejects if the store is down. Closing or closed, or without a companion, resolves at once.
+   */
+  commitCompanion(): Promise<void> {
+    if (!this.companion || this.closing) return Promise.resolve();
+    const target = ++this.companionAsked;
+    return new Promise<void>((resolve, reject) => {
+      this.companionWaiters.push({ target, resolve, reject });
       this.kick();
     });
   }
@@ -492,6 +554,10 @@ export class PredictionLog {
       });
   }
 
+  private hasBacklog(): boolean {
+    return this.replay !== undefined || this.backlog.length > 0 || this.spill !== undefined;
+  }
+
   private spillUsable(): boolean {
     return Date.now() >= this.spillBlockedUntil;
   }
@@ -520,6 +586,7 @@ export class PredictionLog {
     while (!this.closing) {
       const pending = this.pending();
       if (!this.storeUsable()) {
+        this.settleCompanion(this.companionAsked, new StoreDownError());
         // Down: everything goes to the spill file until the retry timer fires.
         if (pending === 0 || !this.spillUsable() || !(await this.spillNext())) break;
         continue;
@@ -527,14 +594,27 @@ export class PredictionLog {
       // Overloaded: shed to disk rather than let the queue fill up and drop.
       if (pending >= this.highWater && this.spillUsable() && (await this.spillNext())) continue;
       // Replay the backlog first, unless someone is waiting on a flush of the queue.
-      const hasBacklog = this.replay !== undefined || this.backlog.length > 0 || this.spill !== undefined;
-      if (hasBacklog && !(pending > 0 && this.waiters.length > 0)) {
+      if (this.hasBacklog() && !(pending > 0 && this.waiters.length > 0)) {
         await this.replayChunk();
         continue;
       }
-      if (pending === 0) break;
+      if (pending === 0 && this.companionWaiters.length === 0 && !this.companionOwed) break;
+      if (this.companion && this.holdBack(pending)) break;
       await this.insertNext();
     }
+  }
+
+  /**
+   * With a companion, a partial batch waits until its oldest entry is flushMs old rather than following the
+   * previous commit at once: fewer, larger transactions, each carrying the companion's state once, and still
+   * committed within flushMs plus one commit. Schedules the writer for when it is due.
+   */
+  private holdBack(pending: number): boolean {
+    if (pending >= this.batchSize || this.waiters.length > 0 || this.companionWaiters.length > 0 || this.heldRows > 0) return false;
+    const wait = this.firstAt + this.flushMs - Date.now();
+    if (wait <= 0) return false;
+    if (!this.timer) this.timer = setTimeout(() => this.pump(), wait).unref();
+    return true;
   }
 
   private markDown(error: unknown): void {
@@ -572,6 +652,29 @@ export class PredictionLog {
     this.waiters = still;
   }
 
+  /** Settles commitCompanion() callers up to `ticket`: resolved by a commit, rejected with the failure. */
+  private settleCompanion(ticket: number, error: unknown): void {
+    if (this.companionWaiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.companionWaiters) {
+      if (w.target > ticket) still.push(w);
+      else if (error === null) w.resolve();
+      else w.reject(error);
+    }
+    this.companionWaiters = still;
+  }
+
+  /** The companion's state for a batch that holds every prediction logged so far. */
+  private capture(): CompanionWrite | null {
+    if (!this.companion || this.pending() > 0) return null;
+    try {
+      return this.companion.capture();
+    } catch (e) {
+      this.report(e);
+      return null;
+    }
+  }
+
   private rejectWaiters(e: unknown): void {
     const waiters = this.waiters;
     this.waiters = [];
@@ -589,7 +692,10 @@ export class PredictionLog {
   // -------------------------------------------------------------------------------------------------------------
   // Batches
 
-  /** The oldest rows in memory: batches given back first, then the queue. Counted in flight until settled. */
+  /**
+   * The oldest rows in memory: batches given back first, then the queue. Counted in flight until settled. With a
+   * companion, the whole queue (at most maxQueue rows) for one transaction.
+   */
   private take(): LogRow[] {
     let rows: LogRow[];
     const back = this.held.shift();
@@ -597,7 +703,7 @@ export class PredictionLog {
       this.heldRows -= back.length;
       rows = back;
     } else {
-      const end = Math.min(this.items.length, this.head + this.batchSize);
+      const end = this.companion ? this.items.length : Math.min(this.items.length, this.head + this.batchSize);
       rows = [];
       for (let i = this.head; i < end; i++) rows.push(toRow(this.items[i]!));
       this.head = end;
@@ -623,8 +729,20 @@ export class PredictionLog {
 
   private async insertNext(): Promise<void> {
     const rows = this.take();
-    const result = await this.store(rows);
-    if (result.ok) return this.stored(rows.length, result.inserted);
+    const ticket = this.companionAsked;
+    // Only a batch that holds every prediction logged so far may carry the companion's state.
+    const whole = this.companion !== undefined && this.pending() === 0;
+    const extra = whole ? this.capture() : null;
+    const result = await this.store(rows, extra);
+    if (result.ok) {
+      if (whole) {
+        if (!this.hasBacklog()) this.companionOwed = false;
+        this.settleCompanion(ticket, null);
+      }
+      return this.stored(rows.length, result.inserted);
+    }
+    extra?.failed();
+    if (whole) this.settleCompanion(ticket, result.error);
     if (!result.slow && (await this.salvage(rows))) return;
     this.markDown(result.error);
     await this.spillRows(rows, true);
@@ -665,9 +783,9 @@ export class PredictionLog {
   }
 
   /** One insert, given up on (and reported as a failure) after `slowMs`; the abandoned insert may still commit. */
-  private async store(rows: LogRow[]): Promise<StoreResult> {
+  private async store(rows: LogRow[], extra: CompanionWrite | null = null): Promise<StoreResult> {
     try {
-      return { ok: true, inserted: await this.withTimeout(insertPredictionRows(this.getDb(), rows, this.sqlite)) };
+      return { ok: true, inserted: await this.withTimeout(insertPredictionRows(this.getDb(), rows, this.sqlite, extra)) };
     } catch (error) {
       return { ok: false, error, slow: error instanceof SlowStoreError };
     }
@@ -756,6 +874,7 @@ export class PredictionLog {
       spill.bytes += bytes;
       spill.rows += rows.length;
       this.spilled += rows.length;
+      if (this.companion) this.companionOwed = true;
       this.spillFailures = 0;
       this.spillBlockedUntil = 0;
       this.inFlight = 0;
@@ -858,11 +977,13 @@ export class PredictionLog {
     while (this.pending() > 0) {
       const rows = this.take();
       if (this.storeUsable()) {
-        const result = await this.store(rows);
+        const extra = this.capture();
+        const result = await this.store(rows, extra);
         if (result.ok) {
           this.stored(rows.length, result.inserted);
           continue;
         }
+        extra?.failed();
         this.markDown(result.error);
       }
       if (!(await this.spillRows(rows, false))) {
@@ -876,6 +997,8 @@ export class PredictionLog {
     this.settle(0);
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
+    // The companion writes its own state once the log is closed.
+    this.settleCompanion(Infinity, null);
   }
 }
 

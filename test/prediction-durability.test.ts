@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SlipwayClient } from '../src/client/index.js';
+import { openDatabase } from '../src/db/database.js';
+import { PREDICTION_DURABLE_WITHIN_MS } from '../src/serving/prediction-log.js';
+import { dropPgSchema, testDialect, testPgUrl } from './db.js';
+import { churnModel, registerOnnx } from './eval-fixtures.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+async function startServerProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'server', '--port', String(port), '--log-level', 'error', ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { child, url };
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error('server did not start');
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+
+describe(`answered predictions survive kill -9 of the gateway under load (${testDialect})`, () => {
+  const home = mkdtempSync(join(tmpdir(), 'slipway-kill-gw-'));
+  const schema = `t_killgw_${randomBytes(4).toString('hex')}`;
+  const dbUrl = testDialect === 'postgres' ? `${testPgUrl}?options=-c%20search_path%3D${schema}` : `sqlite:${join(home, 'slipway.db')}`;
+  const args = ['--home', home, '--database-url', dbUrl];
+  afterAll(async () => {
+    if (testDialect === 'postgres') await dropPgSchema(schema);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it(`keeps every prediction answered more than ${PREDICTION_DURABLE_WITHIN_MS} ms before the kill, with monitoring buckets counting exactly the logged rows`, async () => {
+    if (testDialect === 'postgres') {
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: testPgUrl });
+      await c.connect();
+      await c.query(`CREATE SCHEMA "${schema}"`);
+      await c.end();
+    }
+    const first = await startServerProcess(args);
+    const client = new SlipwayClient({ url: first.url });
+    await client.createModel({ name: 'churn' });
+    await registerOnnx(client, 'churn', churnModel());
+    await client.setModelAlias('churn', 'production', 1);
+    await client.createDeployment({ name: 'kill', model: 'churn' });
+
+    const answered: { id: string; at: number }[] = [];
+    let stop = false;
+    const worker = async (n: number) => {
+      for (let i = 0; !stop && i < 20_000; i++) {
+        try {
+          const res = await fetch(`${first.url}/deployments/kill/predict`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ records: [{ tenure: (i * 7 + n) % 60, spend: (i * 13) % 200 }] }),
+          });
+          const id = res.headers.get('x-prediction-id');
+          const at = performance.now();
+          await res.arrayBuffer();
+          if (res.ok && id) answered.push({ id, at });
+        } catch {
+          return; // the server is gone: this request was never answered
+        }
+      }
+    };
+    const load = Promise.all(Array.from({ length: 8 }, (_, n) => worker(n)));
+    await new Promise((r) => setTimeout(r, 2500));
+    const killedAt = performance.now();
+    first.child.kill('SIGKILL');
+    stop = true;
+    await load;
+    await exited(first.child);
+    const mustSurvive = answered.filter((a) => a.at < killedAt - PREDICTION_DURABLE_WITHIN_MS);
+    expect(mustSurvive.length).toBeGreaterThan(200);
+
+    // Feedback on the last prediction that must have survived, through the restarted server.
+    const second = await startServerProcess(args);
+    let feedback: { status: number; body: unknown };
+    try {
+      const res = await fetch(`${second.url}/api/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ predictionId: mustSurvive.at(-1)!.id, label: 1 }] }),
+      });
+      feedback = { status: res.status, body: await res.json() };
+    } finally {
+      second.child.kill('SIGTERM');
+      await exited(second.child);
+    }
+
+    const store = await openDatabase(testDialect === 'postgres' ? testPgUrl : dbUrl, testDialect === 'postgres' ? { pgSchema: schema } : {});
+    try {
+      const logged = new Set((await store.db.selectFrom('predictions').select('id').where('deployment', '=', 'kill').where('status', '=', 200).execute()).map((r) => r.id));
+      const lost = mustSurvive.filter((a) => !logged.has(a.id));
+      expect(lost.map((a) => `${a.id} answered ${(killedAt - a.at).toFixed(1)} ms before the kill`)).toEqual([]);
+      const counted = await store.db
+        .selectFrom('monitor_buckets')
+        .select((eb) => [eb.fn.sum<number>('rows').as('rows'), eb.fn.sum<number>('requests').as('requests')])
+        .where('deployment', '=', 'kill')
+        .executeTakeFirstOrThrow();
+      // The killed process answered every request it sketched; the restarted one answered none.
+      expect({ rows: Number(counted.rows ?? 0), requests: Number(counted.requests ?? 0) }).toEqual({ rows: logged.size, requests: logged.size });
+      expect(logged.size).toBeGreaterThanOrEqual(mustSurvive.length);
+    } finally {
+      await store.close();
+    }
+    expect(feedback).toMatchObject({ status: 200, body: { updated: 1 } });
+  }, 30_000);
+});
