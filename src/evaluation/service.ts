@@ -132,6 +132,8 @@ export class EvaluationService {
     private readonly store: ArtifactStore,
     /** Bootstrap worker threads; 0 runs on the calling thread. */
     private readonly workers?: number,
+    /** Hosts a model-server version may call: `TrustSettings.modelServerHosts`. */
+    private readonly modelServerHosts: readonly string[] = [],
   ) {
     this.db = database.db;
     this.guard = releaseGate(this);
@@ -270,6 +272,7 @@ export class EvaluationService {
         settings: p.settings,
         ...(p.gate ? { gate: { policyVersion: p.policyVersion } } : {}),
         ...(this.workers !== undefined ? { workers: this.workers } : {}),
+        modelServerHosts: this.modelServerHosts,
         onProgress,
       });
       report.warnings.unshift(...p.warnings);

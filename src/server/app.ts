@@ -83,7 +83,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
   const trust = options.trust ?? defaultTrust();
   const verifier = registerAuth(app, options.database, options.auth);
-  const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers);
+  const evaluations = new EvaluationService(options.database, options.artifacts, options.evaluationWorkers, trust.modelServerHosts);
   const roles = new Set(options.roles ?? ['api', 'gateway']);
   // Evaluations run inside the api process: any left running belong to a server that stopped.
   if (roles.has('api')) await evaluations.failInterrupted();
@@ -112,6 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     }
     const gw = (gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
       logger: app.log,
+      modelServerHosts: trust.modelServerHosts,
       ...(sketches ? { sketches } : {}),
       ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),
     }));
