@@ -69,6 +69,18 @@ function onnxSignature(bytes: Buffer | undefined): unknown {
   }
 }
 
+/**
+ * Refuses external data outside the version's files (runtimes/onnx/external-data.ts). Bytes that are not ONNX are
+ * registered as before: loading them fails, after the same check.
+ */
+function refuseForeignExternalData(bytes: Buffer, file: string, own: ReadonlySet<string>): void {
+  try {
+    checkExternalData(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), file, own);
+  } catch (e) {
+    if (e instanceof SlipwayError && e.details?.reason === 'external_data') throw e;
+  }
+}
+
 /** Every file below a folder, sorted; empty when the folder does not exist. */
 export async function filesUnder(store: ArtifactStore, dir: string): Promise<string[]> {
   const files: string[] = [];
@@ -137,7 +149,7 @@ export async function readArtifactFacts(db: Kysely<DB>, store: ArtifactStore, so
       throw err;
     });
     if (!single) return null;
-    if (single.bytes) checkExternalData(single.bytes, baseName(path), new Set([baseName(path)]));
+    if (single.bytes) refuseForeignExternalData(single.bytes, baseName(path), new Set([baseName(path)]));
     return { contentDigest: single.digest, size: single.size, flavor: path.endsWith('.onnx') ? 'onnx' : null, signature: onnxSignature(single.bytes) };
   }
   const digests: FileDigest[] = [];
@@ -149,7 +161,7 @@ export async function readArtifactFacts(db: Kysely<DB>, store: ArtifactStore, so
     const one = await sha256Of(store, file);
     const rel = file.slice(path.length + 1);
     // Bigger files are checked when they are loaded (registry/model-files.ts), which always happens before use.
-    if (one.bytes) checkExternalData(one.bytes, rel, own);
+    if (one.bytes) refuseForeignExternalData(one.bytes, rel, own);
     if (one.bytes && onnxSig === null) onnxSig = onnxSignature(one.bytes);
     size += one.size;
     digests.push({ rel, size: one.size, digest: one.digest });
