@@ -1,15 +1,15 @@
 /**
  * The one way a registered version's files are read for running it (serving, evaluation, monitoring references):
- * copied from the artifact store into a private folder, checked against the sha256 recorded at registration, and
- * checked for ONNX external data outside the version's own files. The runtime is then opened from that copy, so
- * what was checked is what runs, whatever happens to the store meanwhile.
- */
+ * read from the artifact store once, checked against the sha256 recorded at registration, and checked for ONNX
+ * external data outside the version's own files. The runtime is then opened from what was read (the bytes in memory,
+ * or a private copy on disk when the model reads external data), so what was checked is what runs, whatever happens
+ * to the store meanwhile. */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { Counter } from 'prom-client';
@@ -33,11 +33,11 @@ export const modelIntegrityFailures = new Counter({
   registers: [],
 });
 
-/** A version's files, copied and verified. */
+/** A version's files, verified. */
 export interface VersionFiles {
   /** The model file's bytes, as verified. */
   bytes: Uint8Array;
-  /** The model file in the private copy. */
+  /** The model file in the private copy, when `externalData` (only then are the files copied to disk). */
   path: string;
   /** The model names external data (among its own files): open it from `path`, not from `bytes`. */
   externalData: boolean;
@@ -45,21 +45,36 @@ export interface VersionFiles {
   cleanup(): Promise<void>;
 }
 
-/** Copies one store file to `dest` while hashing it. */
-async function copyHashing(store: ArtifactStore, from: string, dest: string): Promise<{ size: number; digest: string }> {
-  const { stream } = await store.get(from);
+/**
+ * Streams one store file through sha256, writing it to `dest` when given and keeping its bytes when `keep`; null
+ * when the file is gone.
+ */
+async function readHashing(store: ArtifactStore, from: string, dest: string | null, keep: boolean): Promise<{ size: number; digest: string; bytes: Buffer | null } | null> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await store.get(from)).stream as NodeJS.ReadableStream;
+  } catch (e) {
+    if (e instanceof SlipwayError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  }
   const hash = createHash('sha256');
+  const kept: Buffer[] = [];
   let size = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
       size += chunk.length;
+      if (keep) kept.push(chunk);
       done(null, chunk);
     },
   });
-  await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
-  await pipeline(stream as NodeJS.ReadableStream, tap, createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
-  return { size, digest: hash.digest('hex') };
+  if (dest) {
+    await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
+    await pipeline(stream, tap, createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
+  } else {
+    await pipeline(stream, tap, new Writable({ write: (_c, _e, done) => done() }));
+  }
+  return { size, digest: hash.digest('hex'), bytes: keep ? Buffer.concat(kept) : null };
 }
 
 /** Counts, audits and builds the error for a version whose files must not be run. */
@@ -76,7 +91,8 @@ async function refuse(db: Kysely<DB>, v: ModelVersion, purpose: string, reason: 
 }
 
 /**
- * Copies the files of version `v` into a private folder and verifies them: their digest (computed as at
+ * Reads the files of version `v` (into memory, or for a model with external data into a private folder) and verifies
+ * them: their digest (computed as at
  * registration, artifact-facts.ts) must equal `v.contentDigest`, and the model file with extension `ext` may name
  * external data only among the version's own files. Null when the version's files are not in this server's store, or
  * hold no such model file. A failed check throws INVALID_STATE, counts `slipway_model_integrity_failures_total` and
@@ -90,26 +106,46 @@ export async function loadVersionFiles(db: Kysely<DB>, store: ArtifactStore, v: 
   const rels = single ? [baseName(root)] : listed.map((f) => f.slice(root.length + 1));
   const model = single ? (root.endsWith(ext) ? rels[0]! : null) : pickModelFile(rels, ext);
   if (model === null) return null;
+  const storePath = (rel: string) => (single ? root : `${root}/${rel}`);
 
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-model-'));
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  // The model file first: only a model with (allowed) external data needs its folder on disk.
+  const first = await readHashing(store, storePath(model), null, true);
+  if (!first) return null;
+  const bytes = new Uint8Array(first.bytes!.buffer, first.bytes!.byteOffset, first.bytes!.length);
+  let verdict: { externalData: boolean } | { error: unknown };
   try {
-    const digests: FileDigest[] = [];
+    verdict = { externalData: checkExternalData(bytes, model, new Set(rels)) };
+  } catch (error) {
+    verdict = { error };
+  }
+  const dir = 'externalData' in verdict && verdict.externalData ? await mkdtemp(join(tmpdir(), 'slipway-model-')) : null;
+  const cleanup = async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  };
+  const destOf = (rel: string): string | null => {
+    if (!dir) return null;
+    const dest = join(dir, ...rel.split('/'));
+    // Store listings hold clean relative paths; this keeps a malformed one from writing outside the copy.
+    if (!dest.startsWith(dir + sep) || rel.split('/').includes('..')) throw invalidState(`${v.name} v${v.version} has a file with an unusable name: ${rel.slice(0, 200)}`);
+    return dest;
+  };
+  try {
+    const modelPath = destOf(model);
+    if (modelPath) {
+      await mkdir(dirname(modelPath), { recursive: true, mode: 0o700 });
+      await writeFile(modelPath, bytes, { flag: 'wx', mode: 0o600 });
+    }
+    const digests: FileDigest[] = [{ rel: model, size: first.size, digest: first.digest }];
     for (const rel of rels) {
-      // Store listings hold clean relative paths; this keeps a malformed one from writing outside the copy.
-      const dest = join(dir, ...rel.split('/'));
-      if (!dest.startsWith(dir + sep) || rel.split('/').includes('..')) throw invalidState(`${v.name} v${v.version} has a file with an unusable name: ${rel.slice(0, 200)}`);
-      const copied = await copyHashing(store, single ? root : `${root}/${rel}`, dest).catch((e: unknown) => {
-        if (e instanceof SlipwayError && e.code === 'NOT_FOUND') return null;
-        throw e;
-      });
-      if (!copied) {
+      if (rel === model) continue;
+      const read = await readHashing(store, storePath(rel), destOf(rel), false);
+      if (!read) {
         await cleanup();
         return null;
       }
-      digests.push({ rel, ...copied });
+      digests.push({ rel, size: read.size, digest: read.digest });
     }
-    const actual = single ? digests[0]!.digest : folderDigest(digests);
+    const actual = single ? first.digest : folderDigest(digests);
     if (v.contentDigest === null) {
       throw await refuse(db, v, purpose, 'no_digest', `${v.name} v${v.version} was not loaded: it was registered without a content digest, so its files cannot be checked. Register its files again as a new version.`, { contentDigest: actual });
     }
@@ -123,16 +159,12 @@ export async function loadVersionFiles(db: Kysely<DB>, store: ArtifactStore, v: 
         { contentDigest: actual },
       );
     }
-    const path = join(dir, ...model.split('/'));
-    const bytes = new Uint8Array(await readFile(path));
-    let externalData: boolean;
-    try {
-      externalData = checkExternalData(bytes, model, new Set(rels));
-    } catch (e) {
-      if (!(e instanceof SlipwayError) || e.details?.reason !== 'external_data') throw e;
-      throw await refuse(db, v, purpose, 'external_data', `${v.name} v${v.version} was not loaded: ${e.message}`, {});
+    if ('error' in verdict) {
+      const e = verdict.error;
+      if (e instanceof SlipwayError && e.details?.reason === 'external_data') throw await refuse(db, v, purpose, 'external_data', `${v.name} v${v.version} was not loaded: ${e.message}`, {});
+      throw e;
     }
-    return { bytes, path, externalData, cleanup };
+    return { bytes, path: modelPath ?? '', externalData: verdict.externalData, cleanup };
   } catch (e) {
     await cleanup();
     throw e;
