@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayClient } from '../src/client/index.js';
+import { LOCAL_ACTOR } from '../src/core/actor.js';
+import { createModelVersion } from '../src/registry/versions.js';
 import { expectError } from './api-errors.js';
 import { postJson } from './eval-fixtures.js';
 import { testDialect } from './db.js';
@@ -74,6 +76,16 @@ describe(`model servers a version may call (${testDialect})`, () => {
       await expectError(client.createModelVersion('remote', { source }), 400, 'INVALID_ARGUMENT');
     }
     expect(failing.hits).toEqual([]);
+  });
+
+  it('checks the allow-list at every call, not only at registration', async () => {
+    // As a version registered before its host was taken off the list: straight into the registry.
+    const v = await createModelVersion(server.store.database.db, LOCAL_ACTOR, { name: 'remote', source: `http://127.0.0.1:${target.port}/invocations`, tags: [{ key: 'slipway.classes', value: 'a,b' }] });
+    await client.createDeployment({ name: 'unlisted', model: 'remote', version: v.version });
+    const r = await postJson(`${server.url}/deployments/unlisted/predict`, { records: [{ x: 1 }] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/not an allowed model server host/);
+    expect(target.hits).toEqual([]);
   });
 
   it('does not follow a redirect from a listed model server', async () => {
