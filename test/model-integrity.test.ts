@@ -93,6 +93,18 @@ describe(`registered model files (${testDialect})`, () => {
     expect(sha256(new Uint8Array(await listed.arrayBuffer()))).toBe((await client.getModelVersion('frozen', version)).version.contentDigest);
   });
 
+  it('protects a version registered before store paths were recorded from its first verified load on', async () => {
+    await client.createModel({ name: 'legacy' });
+    const { run } = await client.createRun({ experimentId: '0' });
+    const bytes = churnModel();
+    await client.uploadArtifact(run.id, 'model.onnx', Buffer.from(bytes));
+    const v = await createModelVersion(server.store.database.db, LOCAL_ACTOR, { name: 'legacy', source: `runs:/${run.id}/model.onnx`, contentDigest: sha256(bytes) });
+    await client.uploadArtifact(run.id, 'model.onnx', Buffer.from(bytes)); // not yet known as registered files
+    await client.createDeployment({ name: 'legacy', model: 'legacy', version: v.version });
+    expect((await postJson(`${server.url}/deployments/legacy/predict`, { records: [{ tenure: 3, spend: 120 }] })).status).toBe(200);
+    await expectError(client.uploadArtifact(run.id, 'model.onnx', Buffer.from(churnModel(0.5))), 409, 'INVALID_STATE', /registered model version legacy v1/);
+  });
+
   it('refuses to serve or evaluate files changed behind the registry, with a metric and an audit entry', async () => {
     await client.createModel({ name: 'tampered' });
     const version = await registerOnnx(client, 'tampered', churnModel());

@@ -164,6 +164,8 @@ export async function loadVersionFiles(db: Kysely<DB>, store: ArtifactStore, v: 
       if (e instanceof SlipwayError && e.details?.reason === 'external_data') throw await refuse(db, v, purpose, 'external_data', `${v.name} v${v.version} was not loaded: ${e.message}`, {});
       throw e;
     }
+    // Versions registered before store paths were recorded become immutable from their first verified load.
+    await db.updateTable('model_versions').set({ store_path: root }).where('name', '=', v.name).where('version', '=', v.version).where('store_path', 'is', null).execute();
     return { bytes, path: modelPath ?? '', externalData: verdict.externalData, cleanup };
   } catch (e) {
     await cleanup();
