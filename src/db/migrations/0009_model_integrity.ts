@@ -3,8 +3,8 @@ import type { Dialect } from '../database.js';
 
 /**
  * Where a registered version's files are in the artifact store, so that writes under that path can be refused
- * (registry/registered-files.ts). Null for versions whose files are elsewhere, and for versions registered before
- * this migration (their files are still checked against their digest whenever they are loaded).
+ * (registry/registered-files.ts). Null for versions whose files are elsewhere; versions registered before this
+ * migration get theirs at their first verified load (registry/model-files.ts).
  */
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('model_versions').addColumn('store_path', 'text').execute();
