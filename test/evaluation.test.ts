@@ -18,7 +18,8 @@ describe(`evaluation and release gates (${testDialect})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-eval-'));
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The model server of the HTTP test starts on a port picked then, so any loopback port is allowed here.
+    server = await startTestServer({ trust: { modelServerHosts: ['127.0.0.1'] } });
     client = new SlipwayClient({ url: server.url });
     dataset = await registerCsv(client, writeCsv(dir, 'eval.csv', churnRows(3000) as unknown as Record<string, unknown>[]), 'churn-eval');
     await client.createModel({ name: 'churn' });

@@ -70,7 +70,8 @@ describe(`gateway in front of model servers that fail (${testDialect})`, () => {
   let v2: ModelServer;
 
   beforeAll(async () => {
-    [server, v1, v2] = await Promise.all([startTestServer(), startModelServer(), startModelServer()]);
+    [v1, v2] = await Promise.all([startModelServer(), startModelServer()]);
+    server = await startTestServer({ trust: { modelServerHosts: [v1, v2].map((m) => `127.0.0.1:${m.port}`) } });
     client = new SlipwayClient({ url: server.url });
     await client.createModel({ name: 'upstream' });
     for (const m of [v1, v2]) await client.createModelVersion('upstream', { source: m.url, tags: { 'slipway.classes': '0,1' } });
@@ -185,7 +186,7 @@ describe(`gateway in front of model servers that fail (${testDialect})`, () => {
     const logger: GatewayLogger = { info: at('info'), warn: at('warn'), debug: at('debug') };
     const db = server.store.database;
     const predictionLog = new PredictionLog(db.db, { spillDir: join(server.store.dir, 'spill-logged') });
-    const gateway = new Gateway(db, await openArtifactStore(join(server.store.dir, 'artifacts')), predictionLog, new GatewayMetrics(() => predictionLog.stats()), { logger });
+    const gateway = new Gateway(db, await openArtifactStore(join(server.store.dir, 'artifacts')), predictionLog, new GatewayMetrics(() => predictionLog.stats()), { logger, modelServerHosts: [v1, v2].map((m) => `127.0.0.1:${m.port}`) });
     try {
       await gateway.start();
       const num = (values: number[]): Column => ({ kind: 'number', values: Float64Array.from(values) });

@@ -19,7 +19,7 @@ describe(`model versions read facts from their files (${testDialect})`, () => {
   let server: TestServer;
   let client: SlipwayClient;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ trust: { modelServerHosts: ['models.example.test'] } });
     client = new SlipwayClient({ url: server.url });
     await client.createModel({ name: 'churn' });
   });

@@ -168,6 +168,8 @@ export interface ModelVersionRow {
   signature: string | null;
   flavor: string | null;
   deleted_at: number | null;
+  /** The artifact-store path of the version's files, when this server stores them: writes under it are refused. */
+  store_path: string | null;
 }
 
 export interface StageHistoryRow {

@@ -41,6 +41,8 @@ export interface RunInput {
   /** Apply the rules (a stored policy's version, or null for an ad hoc one); absent: no gate. */
   gate?: { policyVersion: number | null };
   workers?: number;
+  /** Hosts a model-server version may call: `TrustSettings.modelServerHosts`. */
+  modelServerHosts: readonly string[];
   onProgress?(p: Progress): void;
   signal?: AbortSignal;
 }
@@ -256,7 +258,7 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
     let challengerRuntime: ModelRuntime | null = null;
     if (!settings.predictionColumn) {
       const guess = settings.task ?? inferTask(frame, label, settings);
-      challengerRuntime = await openVersionRuntime(db, store, input.challenger, { classes: guess === 'regression' ? null : labelClasses(frame, label), features, purpose: 'evaluate' });
+      challengerRuntime = await openVersionRuntime(db, store, input.challenger, { classes: guess === 'regression' ? null : labelClasses(frame, label), features, purpose: 'evaluate', modelServerHosts: input.modelServerHosts });
       runtimes.push(challengerRuntime);
       checkExtraColumns(frame, challengerRuntime, settings, label, slices, sensitiveColumns);
     }
@@ -305,7 +307,7 @@ export async function runEvaluation(db: Kysely<DB>, store: ArtifactStore, input:
     let championRef: ModelRef | undefined;
     if (input.champion) {
       const v = input.champion.version;
-      const rt = settings.predictionColumn ? null : await openVersionRuntime(db, store, v, { classes: task === 'regression' ? null : classes, features, purpose: 'evaluate' });
+      const rt = settings.predictionColumn ? null : await openVersionRuntime(db, store, v, { classes: task === 'regression' ? null : classes, features, purpose: 'evaluate', modelServerHosts: input.modelServerHosts });
       if (!rt) throw invalid('A champion can only be compared when both models can be run; with prediction_column there is nothing to run the champion on.');
       runtimes.push(rt);
       const scored = await score(rt, frame, `champion (${v.name} v${v.version})`, false, (d) => progress('scoring champion', d, frame.rows), input.signal);

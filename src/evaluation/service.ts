@@ -128,6 +128,8 @@ export interface EvaluationLimits {
   maxConcurrent: number;
   /** Bootstrap worker threads; 0 runs on the calling thread. */
   workers?: number | undefined;
+  /** Hosts a model-server version may call: `TrustSettings.modelServerHosts`. */
+  modelServerHosts: readonly string[];
 }
 
 /** An evaluation this process owns: waiting for a slot, or running. */
@@ -374,6 +376,7 @@ export class EvaluationService {
         settings: p.settings,
         ...(p.gate ? { gate: { policyVersion: p.policyVersion } } : {}),
         ...(this.limits.workers !== undefined ? { workers: this.limits.workers } : {}),
+        modelServerHosts: this.limits.modelServerHosts,
         onProgress,
         signal,
       });

@@ -4,7 +4,7 @@ import { safeArtifactPath, safeArtifactPrefix } from '../artifacts/paths.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { invalid } from '../core/errors.js';
 import type { App, AppContext } from '../server/app.js';
-import { acceptRawBodies, receiveArtifact, sendArtifact } from '../server/artifact-http.js';
+import { acceptRawBodies, deleteArtifact, receiveArtifact, sendArtifact } from '../server/artifact-http.js';
 import { proxiedArtifactPath } from '../tracking/gc.js';
 import { requireRunRow } from '../tracking/runs.js';
 import { Message, missing, routeOptions } from './request.js';
@@ -79,7 +79,7 @@ export async function registerArtifactService(app: App, ctx: AppContext): Promis
   app.delete('/artifacts/*', { ...routeOptions(), schema: { hide: true, params: PathParams } }, async (req) => {
     const path = safeArtifactPrefix(req.params['*']);
     if (path === '') throw invalid('Give the path of the artifact or folder to delete; the store root cannot be deleted.');
-    await store.delete(path);
+    await deleteArtifact(ctx, path);
     return {};
   });
 
@@ -89,7 +89,7 @@ export async function registerArtifactService(app: App, ctx: AppContext): Promis
     upload.put('/artifacts/*', { ...routeOptions(), schema: { hide: true, params: PathParams } }, async (req) => {
       const path = req.params['*'];
       if (path === '') throw missing('artifact_path');
-      await receiveArtifact(store, safeArtifactPath(path), req);
+      await receiveArtifact(ctx, safeArtifactPath(path), req);
       return {};
     });
   });

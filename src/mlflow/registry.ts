@@ -126,7 +126,7 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
       description: m.string('description'),
       tags: m.keyValues('tags', { requireKey: true }),
       modelId: m.string('model_id') || undefined,
-    });
+    }, ctx.trust);
     return { model_version: modelVersionJson(version) };
   });
 

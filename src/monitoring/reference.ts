@@ -71,6 +71,8 @@ export class ReferenceProfiles {
     private readonly db: Kysely<DB>,
     private readonly store: ArtifactStore,
     private readonly datasets: DatasetAccess,
+    /** Hosts a model-server version may call: `TrustSettings.modelServerHosts`. */
+    private readonly modelServerHosts: readonly string[],
   ) {}
 
   /** The profile for a monitor's reference, for the version its deployment serves. */
@@ -101,7 +103,7 @@ export class ReferenceProfiles {
     let importance: Record<string, number> = {};
     // The prediction's reference: the version run on the reference rows.
     try {
-      const runtime = await openVersionRuntime(this.db, this.store, version, { purpose: 'evaluate', classes: null });
+      const runtime = await openVersionRuntime(this.db, this.store, version, { purpose: 'evaluate', classes: null, modelServerHosts: this.modelServerHosts });
       try {
         const sketches = new Map<string, ColumnSketch>();
         const parts: Float64Array[] = [];

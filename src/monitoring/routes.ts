@@ -60,12 +60,12 @@ type MonitorBody = Static<typeof MonitorBody>;
 const json = (m: Monitor) => ({ name: m.name, ...m.spec, evaluatedUntil: isoOf(m.evaluatedUntil), createdAt: isoOf(m.createdAt)!, updatedAt: isoOf(m.updatedAt)!, createdBy: m.createdBy });
 
 /** What a monitor may name: the served model's inputs, and its outputs. */
-async function knownColumns(db: Kysely<DB>, store: ArtifactStore, deployment: string): Promise<string[]> {
+async function knownColumns(db: Kysely<DB>, store: ArtifactStore, modelServerHosts: readonly string[], deployment: string): Promise<string[]> {
   const d = await getDeployment(db, deployment);
   const v = await getModelVersion(db, d.model, d.stable);
   let inputs = signatureColumns(v.signature);
   if (!inputs) {
-    const rt = await openVersionRuntime(db, store, v, { purpose: 'serve' }).catch(() => null);
+    const rt = await openVersionRuntime(db, store, v, { purpose: 'serve', modelServerHosts }).catch(() => null);
     inputs = rt ? rt.inputs.map((i) => i.name) : null;
     await rt?.close();
   }
@@ -100,11 +100,11 @@ export function windowReport(m: Monitor, r: WindowResult, history: WindowResult[
   };
 }
 
-export async function registerMonitorRoutes(api: App, db: Kysely<DB>, store: ArtifactStore, scheduler: MonitorScheduler, flush?: () => Promise<void>): Promise<void> {
+export async function registerMonitorRoutes(api: App, db: Kysely<DB>, store: ArtifactStore, modelServerHosts: readonly string[], scheduler: MonitorScheduler, flush?: () => Promise<void>): Promise<void> {
   const timeOf = parseIsoTime;
   // Without a list of features, the monitor watches every input of the model and its outputs.
   const specOf = async (name: string, body: MonitorBody) => {
-    const known = await knownColumns(db, store, body.deployment);
+    const known = await knownColumns(db, store, modelServerHosts, body.deployment);
     return buildSpec({ ...(body as Omit<MonitorInput, 'name'>), name, features: body.features ?? known }, known);
   };
 

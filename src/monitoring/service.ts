@@ -18,7 +18,7 @@ registerSignal({ name: 'performance.mae', description: 'Mean absolute error on l
 
 export async function registerMonitoring(app: App, ctx: AppContext, alerts: AlertEngine, options: MonitoringOptions = {}): Promise<MonitorScheduler> {
   const { db } = ctx.database;
-  const scheduler = new MonitorScheduler(db, new ReferenceProfiles(db, ctx.artifacts, datasetAccess(ctx.trust, ctx.artifacts)), {
+  const scheduler = new MonitorScheduler(db, new ReferenceProfiles(db, ctx.artifacts, datasetAccess(ctx.trust, ctx.artifacts), ctx.trust.modelServerHosts), {
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
     onSamples: (samples) => alerts.evaluate(samples),
     onError: (monitor, e) => app.log.warn({ monitor, err: e }, 'monitor evaluation failed; retried at the next tick'),
@@ -26,6 +26,6 @@ export async function registerMonitoring(app: App, ctx: AppContext, alerts: Aler
   scheduler.start();
   app.decorate('monitors', scheduler);
   app.addHook('onClose', async () => scheduler.close());
-  await app.register(async (api) => registerMonitorRoutes(api as App, db, ctx.artifacts, scheduler, options.flush), { prefix: '/api/v1' });
+  await app.register(async (api) => registerMonitorRoutes(api as App, db, ctx.artifacts, ctx.trust.modelServerHosts, scheduler, options.flush), { prefix: '/api/v1' });
   return scheduler;
 }

@@ -7,6 +7,7 @@ import type { DB } from '../db/schema.js';
 import { proxiedArtifactPath } from '../tracking/gc.js';
 import { getLoggedModel } from '../tracking/logged-models.js';
 import { getRun } from '../tracking/runs.js';
+import { checkExternalData } from '../runtimes/onnx/external-data.js';
 import { mlflowSignatureOf, readOnnxModelInfo } from '../runtimes/onnx/model-info.js';
 
 /** What registration reads from the model's own files. */
@@ -22,7 +23,7 @@ export interface ArtifactFacts {
 const MAX_FILES = 10_000;
 
 /** The store path behind a version source, or null when its files are not in this server's store. */
-async function storePathOf(db: Kysely<DB>, source: string): Promise<string | null> {
+export async function storePathOf(db: Kysely<DB>, source: string): Promise<string | null> {
   const run = /^runs:\/([0-9a-f]{32})(?:\/(.*))?$/.exec(source);
   if (run) {
     const root = proxiedArtifactPath((await getRun(db, run[1]!)).info.artifactUri);
@@ -68,8 +69,20 @@ function onnxSignature(bytes: Buffer | undefined): unknown {
   }
 }
 
+/**
+ * Refuses external data outside the version's files (runtimes/onnx/external-data.ts). Bytes that are not ONNX are
+ * registered as before: loading them fails, after the same check.
+ */
+function refuseForeignExternalData(bytes: Buffer, file: string, own: ReadonlySet<string>): void {
+  try {
+    checkExternalData(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), file, own);
+  } catch (e) {
+    if (e instanceof SlipwayError && e.details?.reason === 'external_data') throw e;
+  }
+}
+
 /** Every file below a folder, sorted; empty when the folder does not exist. */
-async function filesUnder(store: ArtifactStore, dir: string): Promise<string[]> {
+export async function filesUnder(store: ArtifactStore, dir: string): Promise<string[]> {
   const files: string[] = [];
   const pending = [dir];
   while (pending.length > 0) {
@@ -106,6 +119,22 @@ function readMlmodel(text: string): { flavor: string | null; signature: unknown 
   };
 }
 
+/** One file of a model folder as it enters the folder's digest: its path relative to the folder, size and sha256. */
+export interface FileDigest {
+  rel: string;
+  size: number;
+  digest: string;
+}
+
+/** `contentDigest` of a model folder: sha256 over its files' `path, size, sha256` lines, in path order. */
+export function folderDigest(files: readonly FileDigest[]): string {
+  const lines = [...files].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((f) => `${f.rel}\u0000${f.size}\u0000${f.digest}\n`);
+  return createHash('sha256').update(lines.join('')).digest('hex');
+}
+
+/** The last path segment: the name a single-file version's file has inside its version. */
+export const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
 /**
  * Reads digest, size, flavor and signature from the files behind a version source, when they are in this server's
  * store (`runs:/...`, `mlflow-artifacts:/...`, `models:/<logged model>`); null when they are elsewhere or absent.
@@ -120,22 +149,27 @@ export async function readArtifactFacts(db: Kysely<DB>, store: ArtifactStore, so
       throw err;
     });
     if (!single) return null;
+    if (single.bytes) refuseForeignExternalData(single.bytes, baseName(path), new Set([baseName(path)]));
     return { contentDigest: single.digest, size: single.size, flavor: path.endsWith('.onnx') ? 'onnx' : null, signature: onnxSignature(single.bytes) };
   }
-  const lines: string[] = [];
+  const digests: FileDigest[] = [];
+  const own = new Set(files.map((f) => f.slice(path.length + 1)));
   let size = 0;
   let mlmodel: { flavor: string | null; signature: unknown } | null = null;
   let onnxSig: unknown = null;
   for (const file of files) {
     const one = await sha256Of(store, file);
+    const rel = file.slice(path.length + 1);
+    // Bigger files are checked when they are loaded (registry/model-files.ts), which always happens before use.
+    if (one.bytes) refuseForeignExternalData(one.bytes, rel, own);
     if (one.bytes && onnxSig === null) onnxSig = onnxSignature(one.bytes);
     size += one.size;
-    lines.push(`${file.slice(path.length + 1)}\u0000${one.size}\u0000${one.digest}\n`);
+    digests.push({ rel, size: one.size, digest: one.digest });
     if (one.text !== undefined && file === `${path}/MLmodel`) mlmodel = readMlmodel(one.text);
   }
   const onnx = files.some((f) => f.endsWith('.onnx'));
   return {
-    contentDigest: createHash('sha256').update(lines.join('')).digest('hex'),
+    contentDigest: folderDigest(digests),
     size,
     flavor: mlmodel?.flavor ?? (onnx ? 'onnx' : null),
     signature: mlmodel?.signature ?? onnxSig,
@@ -150,7 +184,12 @@ export async function findModelFile(db: Kysely<DB>, store: ArtifactStore, source
   const path = await storePathOf(db, source);
   if (path === null || path === '') return null;
   if (path.endsWith(ext)) return path;
-  const files = (await filesUnder(store, path)).filter((f) => f.endsWith(ext));
-  if (files.length === 1) return files[0]!;
-  return files.find((f) => f.endsWith(`/model${ext}`)) ?? null;
+  return pickModelFile(await filesUnder(store, path), ext);
+}
+
+/** Among a model folder's files, the only one with this extension, or `model<ext>` among several; null otherwise. */
+export function pickModelFile(files: readonly string[], ext: string): string | null {
+  const candidates = files.filter((f) => f.endsWith(ext));
+  if (candidates.length === 1) return candidates[0]!;
+  return candidates.find((f) => f === `model${ext}` || f.endsWith(`/model${ext}`)) ?? null;
 }

@@ -93,7 +93,7 @@ export async function registerRegistryRoutes(app: App, ctx: AppContext): Promise
       size: b.size,
       signature: b.signature,
       flavor: b.flavor,
-    });
+    }, ctx.trust);
     return reply.status(201).send({ version: nativeVersion(version), sameContentAs });
   });
 

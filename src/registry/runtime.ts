@@ -9,10 +9,11 @@ import { invalid } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
 import { withDynamicBatching, type BatchingOptions } from '../runtimes/batcher.js';
 import { openHttpRuntime } from '../runtimes/http.js';
+import { isModelServerSource } from '../runtimes/model-server-url.js';
 import { openOnnxWorkerRuntime } from '../runtimes/onnx/pool.js';
 import { openOnnxRuntime, signatureColumns } from '../runtimes/onnx/runtime.js';
 import type { ModelRuntime, RuntimeInput } from '../runtimes/types.js';
-import { findModelFile } from './artifact-facts.js';
+import { loadVersionFiles } from './model-files.js';
 import type { ModelVersion } from './types.js';
 
 export interface OpenOptions {
@@ -25,6 +26,8 @@ export interface OpenOptions {
   features?: RuntimeInput[];
   /** For the error message when the version cannot be run. */
   purpose: 'evaluate' | 'serve';
+  /** Hosts an http(s) source may call: `TrustSettings.modelServerHosts` (see runtimes/model-server-url.ts). */
+  modelServerHosts: readonly string[];
   /**
    * How an ONNX version runs. Default: in process (on the calling thread), no batching. `threads` ≥ 1: on that many
    * worker threads (runtimes/onnx/pool.ts), so a heavy model does not stall the event loop. `batching`: concurrent
@@ -34,22 +37,39 @@ export interface OpenOptions {
 }
 
 export async function openVersionRuntime(db: Kysely<DB>, store: ArtifactStore, v: ModelVersion, options: OpenOptions): Promise<ModelRuntime> {
-  if (/^https?:\/\//.test(v.source)) {
+  if (isModelServerSource(v.source)) {
     const inputs = signatureColumns(v.signature)?.map((name) => ({ name, type: 'number' as const })) ?? options.features ?? [];
     const classesTag = v.tags.find((t) => t.key === 'slipway.classes')?.value;
     const classes = classesTag ? classesTag.split(',').map((s) => s.trim()) : (options.classes ?? null);
-    return openHttpRuntime(v.source, { inputs, ...(classes ? { classes } : {}) });
+    return openHttpRuntime(v.source, { allowedHosts: options.modelServerHosts, inputs, ...(classes ? { classes } : {}) });
   }
-  const path = await findModelFile(db, store, v.source, '.onnx');
-  if (!path) {
+  const files = await loadVersionFiles(db, store, v, '.onnx', options.purpose);
+  if (!files) {
     const instead = options.purpose === 'evaluate' ? ' Evaluate a prediction column of the dataset instead (prediction_column).' : ' Register an ONNX file or an http(s) model server URL as a version to serve it.';
     throw invalid(`${v.name} v${v.version} cannot be run here: its source ${v.source} holds no .onnx file in this server's artifact store, and it is not an http(s) model server.${instead}`);
   }
-  const { stream } = await store.get(path);
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  const bytes = new Uint8Array(Buffer.concat(chunks));
-  const threads = options.onnx?.threads ?? 0;
-  const runtime = threads > 0 ? await openOnnxWorkerRuntime(bytes, { signature: v.signature, threads }) : await openOnnxRuntime(bytes, { signature: v.signature });
-  return options.onnx?.batching ? withDynamicBatching(runtime, options.onnx.batching) : runtime;
+  let runtime: ModelRuntime;
+  try {
+    const threads = options.onnx?.threads ?? 0;
+    const opts = { signature: v.signature, ...(files.externalData ? { modelPath: files.path } : {}) };
+    runtime = threads > 0 ? await openOnnxWorkerRuntime(files.bytes, { ...opts, threads }) : await openOnnxRuntime(files.bytes, opts);
+    if (options.onnx?.batching) runtime = withDynamicBatching(runtime, options.onnx.batching);
+  } catch (e) {
+    await files.cleanup();
+    throw e;
+  }
+  if (!files.externalData) {
+    await files.cleanup();
+    return runtime;
+  }
+  // Worker threads reopen the model from its folder after a crash: the private copy lives as long as the runtime.
+  const close = runtime.close.bind(runtime);
+  runtime.close = async () => {
+    try {
+      await close();
+    } finally {
+      await files.cleanup();
+    }
+  };
+  return runtime;
 }

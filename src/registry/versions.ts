@@ -11,7 +11,8 @@ import { requireModelRow as requireLoggedModelRow } from '../tracking/logged-mod
 import { requireRunRow } from '../tracking/runs.js';
 import type { KeyValue } from '../tracking/types.js';
 import { recordMove } from './aliases.js';
-import { readArtifactFacts } from './artifact-facts.js';
+import { modelServerEndpoint, isModelServerSource } from '../runtimes/model-server-url.js';
+import { readArtifactFacts, storePathOf } from './artifact-facts.js';
 import { canonicalStage, latestPerStage, requireModelRow, requireVersionRow, toVersions } from './load.js';
 import { validateRegistryTag } from './models.js';
 import { STAGES, type ModelVersion, type Stage } from './types.js';
@@ -37,6 +38,8 @@ export interface CreateVersionInput {
   size?: number;
   signature?: unknown;
   flavor?: string;
+  /** Where the files are in this server's artifact store (set by `registerModelVersion`): writes there are refused. */
+  storePath?: string | null;
 }
 
 /**
@@ -90,10 +93,11 @@ export async function createModelVersion(db: Kysely<DB>, actor: Actor, input: Cr
       signature: input.signature === undefined || input.signature === null ? null : JSON.stringify(input.signature),
       flavor: input.flavor ?? null,
       deleted_at: null,
+      store_path: input.storePath ?? null,
     };
     await trx.insertInto('model_versions').values(row).execute();
     if (tags.length > 0) await trx.insertInto('model_version_tags').values(tags.map((t) => ({ version_id: row.id, key: t.key, value: t.value }))).execute();
-    const { id: _id, deleted_at: _deleted, ...after } = row;
+    const { id: _id, deleted_at: _deleted, store_path: _path, ...after } = row;
     await recordAudit(trx, actor, { action: 'model_version.create', targetType: AUDIT_TYPE, targetId: targetOf(row), after: { ...after, tags } });
     return row;
   });
@@ -267,17 +271,27 @@ export async function listModelVersions(db: Kysely<DB>, name: unknown): Promise<
 export const SAME_CONTENT_TAG = 'slipway.same_content_as';
 
 /**
- * Registers a version as `createModelVersion` does, first reading digest, size, flavor and signature from its files
- * when this server stores them (values the caller gives win). Identical bytes registered again are reported:
- * `sameContentAs` lists the earlier versions, and the new version carries them in the `slipway.same_content_as` tag.
+ * Registers a version as `createModelVersion` does, first checking what it points at: a model server must be one
+ * `reach.modelServerHosts` allows (runtimes/model-server-url.ts); files in this server's store give the digest, size,
+ * flavor and signature (values the caller gives win, but a digest must match the files) and must not name ONNX
+ * external data outside themselves (runtimes/onnx/external-data.ts), and their store path becomes immutable.
+ * Identical bytes registered again are reported: `sameContentAs` lists the earlier versions, and the new version
+ * carries them in the `slipway.same_content_as` tag.
  */
 export async function registerModelVersion(
   db: Kysely<DB>,
   store: ArtifactStore,
   actor: Actor,
   input: CreateVersionInput,
+  reach: { modelServerHosts: readonly string[] },
 ): Promise<{ version: ModelVersion; sameContentAs: number[] }> {
-  const facts = typeof input.source === 'string' && input.contentDigest === undefined ? await readArtifactFacts(db, store, input.source) : null;
+  const source = typeof input.source === 'string' ? input.source : '';
+  if (isModelServerSource(source)) modelServerEndpoint(source, reach.modelServerHosts);
+  const storePath = source === '' ? null : (await storePathOf(db, source)) || null;
+  const facts = storePath === null ? null : await readArtifactFacts(db, store, source);
+  if (facts && input.contentDigest !== undefined && input.contentDigest !== facts.contentDigest) {
+    throw invalid(`content_digest ${input.contentDigest} does not match the files at ${source} (sha256 ${facts.contentDigest}); leave it out and the server computes it.`);
+  }
   const digest = input.contentDigest ?? facts?.contentDigest;
   const earlier = digest
     ? await db
@@ -295,6 +309,7 @@ export async function registerModelVersion(
   const version = await createModelVersion(db, actor, {
     ...input,
     tags,
+    storePath,
     contentDigest: digest,
     size: input.size ?? facts?.size,
     flavor: input.flavor ?? facts?.flavor ?? undefined,

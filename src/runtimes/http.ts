@@ -16,16 +16,21 @@
  *
  * Failures: a server that is unreachable, times out or answers 5xx fails the call with an `UNAVAILABLE_CODE` error
  * (a 5xx to the gateway's callers, counted as an error by the canary analysis), and counts towards the circuit
- * breaker in front of it (breaker.ts), which then fails calls fast until a probe gets through. A 4xx answer or an
- * answer that cannot be read is INVALID_STATE and shows the server is up.
+ * breaker in front of it (breaker.ts), which then fails calls fast until a probe gets through. A 4xx answer, a
+ * redirect (never followed: it could point anywhere) or an answer that cannot be read is INVALID_STATE and shows the
+ * server is up. Errors say what kind of answer came (status, "not JSON", …) and never quote it: whoever calls a
+ * deployment, and the server log, must not become a window onto what the model server's host returns.
  */
 import { invalid, invalidState, SlipwayError } from '../core/errors.js';
 import { CircuitBreaker, UNAVAILABLE_CODE, type BreakerOptions, type BreakerState } from './breaker.js';
 import type { Frame } from './frame.js';
 import type { ModelRuntime, Predictions, RuntimeInput } from './types.js';
+import { modelServerEndpoint } from './model-server-url.js';
 import { columnsFor } from './validate.js';
 
 export interface HttpRuntimeOptions {
+  /** Hosts (`host` or `host:port`) the server may call as model servers: `TrustSettings.modelServerHosts`. */
+  allowedHosts: readonly string[];
   /** Per attempt; default 30 s. A timed-out attempt is never retried. */
   timeoutMs?: number;
   /** Extra attempts after a connection error or a 502/503; default 2. */
@@ -139,6 +144,7 @@ class HttpModelRuntime implements ModelRuntime {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
           body,
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.#timeoutMs),
         });
       } catch (e) {
@@ -148,7 +154,7 @@ class HttpModelRuntime implements ModelRuntime {
           continue;
         }
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        throw down(`model server ${this.#endpoint} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`, { upstream: 'unreachable' });
+        throw down(`model server ${this.#endpoint} unreachable${typeof cause?.code === 'string' ? ` (${cause.code})` : ''}`, { upstream: 'unreachable' });
       }
       if (RETRY_STATUS.has(res.status) && this.#mayRetry(attempt)) {
         await res.body?.cancel();
@@ -160,18 +166,20 @@ class HttpModelRuntime implements ModelRuntime {
         text = await res.text();
       } catch (e) {
         if (isTimeout(e)) throw timedOut();
-        throw down(`model server ${this.#endpoint}: reading the answer failed: ${(e as Error).message}`, { upstream: 'unreachable' });
+        throw down(`model server ${this.#endpoint}: reading the answer failed`, { upstream: 'unreachable' });
+      }
+      if (res.status >= 300 && res.status < 400) {
+        throw invalidState(`model server ${this.#endpoint} answered HTTP ${res.status}, a redirect, which is not followed; register the URL it redirects to.`, { status: res.status, upstream: 'redirect' });
       }
       if (!res.ok) {
-        const message = `model server ${this.#endpoint} answered ${res.status}: ${text.slice(0, 200)}`;
-        const details = { status: res.status, body: text.slice(0, 200) };
-        // A 5xx is the server failing; a 4xx is the request (the server is up and said why).
-        throw res.status >= 500 ? down(message, details) : new SlipwayError('INVALID_STATE', message, details);
+        const message = `model server ${this.#endpoint} answered HTTP ${res.status}`;
+        // A 5xx is the server failing; a 4xx is the request (the server is up and refused it).
+        throw res.status >= 500 ? down(message, { status: res.status, upstream: 'server_error' }) : invalidState(message, { status: res.status, upstream: 'client_error' });
       }
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        throw invalidState(`model server ${this.#endpoint} answered with something that is not JSON: ${text.slice(0, 200)}`);
+        throw invalidState(`model server ${this.#endpoint} answered HTTP ${res.status} with something that is not JSON`, { status: res.status, upstream: 'not_json' });
       }
     }
   }
@@ -226,7 +234,7 @@ export function decodePredictions(predictions: unknown[], classes?: string[]): P
       const key = String(p);
       let i = index.get(key);
       if (i === undefined) {
-        if (classes) throw invalidState(`the model server predicted class ${JSON.stringify(p)}, which is not one of ${classes.join(', ')}`);
+        if (classes) throw invalidState(`the model server predicted a class that is not one of ${classes.join(', ')} (row ${r})`);
         i = known.length;
         known.push(key);
         index.set(key, i);
@@ -292,17 +300,12 @@ export function breakerStateOf(runtime: ModelRuntime): BreakerState | null {
   return runtime instanceof HttpModelRuntime ? (runtime.breaker?.state() ?? null) : null;
 }
 
-/** A runtime for a model server; nothing is contacted until the first `predict`. */
-export async function openHttpRuntime(url: string, options: HttpRuntimeOptions = {}): Promise<ModelRuntime> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw invalid(`not a URL: ${url}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid(`a model server URL must be http(s): ${url}`);
-  const base = url.replace(/\/+$/, '');
-  const endpoint = /\/invocations$/.test(parsed.pathname) ? base : `${base}/invocations`;
+/**
+ * A runtime for a model server; nothing is contacted until the first `predict`. The URL must pass
+ * `modelServerEndpoint` against `options.allowedHosts`; the runtime only ever calls the URL that returns.
+ */
+export async function openHttpRuntime(url: string, options: HttpRuntimeOptions): Promise<ModelRuntime> {
+  const endpoint = modelServerEndpoint(url, options.allowedHosts).href;
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw invalid('timeoutMs must be positive');
   return new HttpModelRuntime(endpoint, options);
 }

@@ -95,6 +95,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     datasets: datasetAccess(trust, options.artifacts),
     maxConcurrent: trust.maxConcurrentEvaluations,
     workers: options.evaluationWorkers,
+    modelServerHosts: trust.modelServerHosts,
   });
   const roles = new Set(options.roles ?? ['api', 'gateway']);
   // Evaluations run inside the api process: any left running belong to a server that stopped.
@@ -131,6 +132,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     sketches?.start();
     const gw = (gateway = new Gateway(options.database, options.artifacts, predictionLog, new GatewayMetrics(() => predictionLog.stats()), {
       logger: app.log,
+      modelServerHosts: trust.modelServerHosts,
       ...(sketches ? { sketches } : {}),
       ...(options.gatewayMemoryBytes !== undefined ? { memoryBudgetBytes: options.gatewayMemoryBytes } : {}),
     }));

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '../artifacts/store.js';
+import { refuseChangeToRegisteredFiles } from '../registry/registered-files.js';
+import type { App, AppContext } from './app.js';
 
 const MIME: Record<string, string> = {
   json: 'application/json',
@@ -22,9 +24,18 @@ const mimeOf = (path: string): string => MIME[path.slice(path.lastIndexOf('.') +
 
 export { acceptRawBodies } from './body.js';
 
-/** Streams the upload in `request` to the store. */
-export async function receiveArtifact(store: ArtifactStore, path: string, request: FastifyRequest): Promise<{ size: number }> {
-  return store.put(path, request.raw);
+type StoreContext = Pick<AppContext, 'database' | 'artifacts'>;
+
+/** Streams the upload in `request` to the store path `path`, unless a registered version's files are there. */
+export async function receiveArtifact(ctx: StoreContext, path: string, request: FastifyRequest): Promise<{ size: number }> {
+  await refuseChangeToRegisteredFiles(ctx.database.db, path, 'write');
+  return ctx.artifacts.put(path, request.raw);
+}
+
+/** Deletes a store file or folder, unless it is or holds a registered version's files. */
+export async function deleteArtifact(ctx: StoreContext, path: string): Promise<void> {
+  await refuseChangeToRegisteredFiles(ctx.database.db, path, 'delete');
+  await ctx.artifacts.delete(path);
 }
 
 /** Streams a stored file to the client. Text files are not rendered inline by browsers to keep HTML inert. */

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   logger?: GatewayLogger;
   /** Folds every prediction into the monitoring sketches. */
   sketches?: ServingSketches;
+  /** Hosts a model-server version may call: `TrustSettings.modelServerHosts`; default none. */
+  modelServerHosts?: readonly string[];
 }
 
 export interface GatewayLogger {
@@ -192,6 +194,7 @@ export class Gateway {
       entry.bytes = v.size ?? 0;
       const rt = await openVersionRuntime(this.database.db, this.store, v, {
         purpose: 'serve',
+        modelServerHosts: this.options.modelServerHosts ?? [],
         ...(runtime ? { onnx: { threads: runtime.threads, ...(runtime.batching ? { batching: runtime.batching } : {}) } } : {}),
       });
       this.settled.set(key, rt);

@@ -4,6 +4,7 @@
  * prediction log's queue depth and drops.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { modelIntegrityFailures } from '../registry/model-files.js';
 
 /** Latency buckets in seconds: fine below 10 ms, where an in-process model answers. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -19,6 +20,8 @@ export class GatewayMetrics {
 
   constructor(logStats: () => { queued: number; written: number; spilled: number; dropped: number; droppedBySampling: number; spillBacklog: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'slipway_' });
+    // Counted wherever a version is loaded (gateway, evaluation, monitoring) in this process.
+    this.registry.registerMetric(modelIntegrityFailures);
     this.requests = new Counter({ name: 'slipway_gateway_requests_total', help: 'Prediction requests by deployment, version, role and HTTP status.', labelNames: ['deployment', 'version', 'role', 'status'], registers: [this.registry] });
     this.rows = new Counter({ name: 'slipway_gateway_predictions_total', help: 'Rows predicted by deployment, version and role.', labelNames: ['deployment', 'version', 'role'], registers: [this.registry] });
     this.latency = new Histogram({ name: 'slipway_gateway_latency_seconds', help: 'Model latency per request, by deployment, version and role.', labelNames: ['deployment', 'version', 'role'], buckets: BUCKETS, registers: [this.registry] });

@@ -47,7 +47,7 @@ export async function registerArtifactRoutes(app: App, ctx: AppContext): Promise
     upload.put('/runs/:id/artifacts/*', { schema: { tags, params: Params, response: { 200: Type.Object({ path: Type.String(), size: Type.Integer() }) } } }, async (req) => {
       const run = await requireActiveRun(db, req.params.id);
       const path = safeArtifactPath(req.params['*']);
-      const { size } = await receiveArtifact(ctx.artifacts, join(runArtifactRoot(run.artifact_uri), path), req);
+      const { size } = await receiveArtifact(ctx, join(runArtifactRoot(run.artifact_uri), path), req);
       return { path, size };
     });
   });

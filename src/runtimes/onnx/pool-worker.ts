@@ -15,6 +15,7 @@ export interface PoolWorkerInput {
   bytes: Uint8Array;
   signature: unknown;
   sessionOptions?: ort.InferenceSession.SessionOptions;
+  modelPath?: string;
 }
 
 /**
@@ -59,7 +60,7 @@ function transferables(p: Predictions): ArrayBuffer[] {
 async function serve(port: NonNullable<typeof parentPort>, input: PoolWorkerInput): Promise<void> {
   let runtime: ModelRuntime & { info: OnnxModelInfo };
   try {
-    runtime = await openOnnxRuntime(input.bytes, { signature: input.signature, ...(input.sessionOptions ? { sessionOptions: input.sessionOptions } : {}) });
+    runtime = await openOnnxRuntime(input.bytes, { signature: input.signature, ...(input.sessionOptions ? { sessionOptions: input.sessionOptions } : {}), ...(input.modelPath ? { modelPath: input.modelPath } : {}) });
   } catch (err) {
     // The pool rejects the open with this error and terminates the thread.
     port.postMessage({ type: 'open-failed', error: toWireError(err) } satisfies PoolMessage);

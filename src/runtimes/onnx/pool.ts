@@ -229,7 +229,7 @@ export async function openOnnxWorkerRuntime(bytes: Uint8Array, options: OnnxWork
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw invalid(`threads must be a positive integer, got ${threads}`);
   const entry = workerEntry(import.meta.url, 'pool-worker');
-  const data: PoolWorkerInput = { bytes, signature: options.signature ?? null, ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}) };
+  const data: PoolWorkerInput = { bytes, signature: options.signature ?? null, ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}), ...(options.modelPath ? { modelPath: options.modelPath } : {}) };
   const slots = Array.from({ length: threads }, () => new Slot(entry, data));
   try {
     const opened = await Promise.all(slots.map((s) => s.start()));

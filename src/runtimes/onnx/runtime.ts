@@ -28,6 +28,12 @@ export interface OnnxRuntimeOptions {
   signature?: unknown;
   /** Passed to onnxruntime (threads, graph optimisation, …). */
   sessionOptions?: ort.InferenceSession.SessionOptions;
+  /**
+   * The model file holding `bytes`, for a model whose tensors keep data in files beside it: the session is then
+   * created from this path, so onnxruntime finds those files there (from bytes it would look in the working folder).
+   * Only for files already checked (registry/model-files.ts).
+   */
+  modelPath?: string;
 }
 
 const PROBA_NAMES = ['probabilities', 'output_probability'];
@@ -366,7 +372,7 @@ export async function openOnnxRuntime(bytes: Uint8Array, options: OnnxRuntimeOpt
   const out = planOutputs(info);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, options.sessionOptions ?? {});
+    session = options.modelPath ? await ort.InferenceSession.create(options.modelPath, options.sessionOptions ?? {}) : await ort.InferenceSession.create(bytes, options.sessionOptions ?? {});
   } catch (e) {
     throw invalid(`onnxruntime cannot load the model: ${(e as Error).message}`);
   }
