@@ -188,7 +188,7 @@ export async function registerAlerting(app: App, ctx: AppContext, gateway: Gatew
   const { db } = ctx.database;
   const engine = new AlertEngine(db, {
     rollback: async (deployment, reason) => {
-      const d = await rollback(db, SYSTEM_ACTOR, deployment, reason);
+      const d = await rollback(db, ctx.release, SYSTEM_ACTOR, deployment, reason);
       await gateway?.apply(d);
     },
   });

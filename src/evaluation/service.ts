@@ -11,6 +11,7 @@ import { roleAllows, type Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
 import type { PromotionGuard } from '../core/promotion.js';
+import type { ReleaseEligibility } from '../core/release.js';
 import type { Database } from '../db/database.js';
 import type { DB, EvaluationRow } from '../db/schema.js';
 import { getVersionByAlias } from '../registry/aliases.js';
@@ -18,6 +19,7 @@ import type { ModelVersion } from '../registry/types.js';
 import { getModelVersion } from '../registry/versions.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import { resolveDataset } from './dataset.js';
+import { releaseEligibility } from './eligibility.js';
 import { getPolicy, listPolicies, setPolicy } from './policies.js';
 import { parsePolicy, settingsOnly, type PolicySpec } from './policy.js';
 import { releaseGate } from './promotion.js';
@@ -126,6 +128,8 @@ export class EvaluationService {
   readonly db: Kysely<DB>;
   /** The release gate the registry consults before an alias or stage moves. */
   readonly guard: PromotionGuard;
+  /** The release rule serving asks before a version answers a deployment's traffic. */
+  readonly release: ReleaseEligibility;
 
   constructor(
     private readonly database: Database,
@@ -135,6 +139,7 @@ export class EvaluationService {
   ) {
     this.db = database.db;
     this.guard = releaseGate(this);
+    this.release = releaseEligibility(this.db);
   }
 
   setPolicy = (actor: Actor, model: string, source: string) => setPolicy(this.db, actor, model, source);
