@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayClient } from '../src/client/index.js';
 import { expectError } from './api-errors.js';
+import { cli } from './cli-run.js';
 import { churnModel, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
@@ -82,6 +83,20 @@ describe(`release integrity of deployments (${testDialect})`, () => {
     expect(shown).toMatchObject({ stable: 1, candidate: 2, mode: 'shadow', alias: 'production' });
     expect(shown.release).toEqual([expect.objectContaining({ version: 1, exposure: 'full', why: expect.stringMatching(/@production points at it/) })]);
     await editor.rollbackDeployment('follow', 'shadow seen');
+  });
+
+  it('`deploy show` says which version answers and why; `deploy create` refuses an ungated pin with the reason', async () => {
+    const env = { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: await server.tokenFor('editor') };
+    const forced = await cli(['deploy', 'show', 'pinned'], env);
+    expect(forced.out).toMatch(/Answers:\s+v2 \(stable\): release gate OVERRIDDEN by test-admin: incident 42: v1 crashes on new inputs/);
+    await editor.startRollout('follow', { mode: 'shadow', version: 2, weight: 0.3 });
+    const follow = await cli(['deploy', 'show', 'follow'], env);
+    expect(follow.out).toMatch(/Answers:\s+v1 \(stable\): v1 passed the gate of @production: @production points at it/);
+    expect(follow.out).toMatch(/Shadow:\s+v2 gets 30% of requests mirrored and answers none/);
+    await editor.rollbackDeployment('follow', 'shadow seen');
+    const refused = await cli(['deploy', 'create', 'pin-cli', '--model', 'churn', '--version', '2'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/churn v2 has not passed the release gate of @production/);
   });
 
   it('lets a policy allow canaries of ungated versions, never their promotion', async () => {

@@ -238,9 +238,11 @@ export class SlipwayClient {
   promoteDeployment = (name: string, reason?: string, override?: { reason: string }) =>
     this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/promote`, { body: { ...(reason ? { reason } : {}), ...(override ? { override } : {}) } });
   /** Returns all traffic to the last stable version at once. */
-  rollbackDeployment = (name: string, reason?: string) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/rollback`, { body: reason ? { reason } : {} });
+  rollbackDeployment = (name: string, reason?: string, override?: { reason: string }) =>
+    this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/rollback`, { body: { ...(reason ? { reason } : {}), ...(override ? { override } : {}) } });
   deploymentHistory = (name: string) => this.request<{ revisions: DeploymentRevision[] }>('GET', `/api/v1/deployments/${enc(name)}/history`);
-  restoreDeployment = (name: string, revision: number) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/restore`, { body: { revision } });
+  restoreDeployment = (name: string, revision: number, override?: { reason: string }) =>
+    this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/restore`, { body: { revision, ...(override ? { override } : {}) } });
   /** Attaches ground-truth labels to prediction ids. */
   sendFeedback = (items: { predictionId: string; label: unknown }[]) => this.request<{ updated: number; unknown: string[] }>('POST', '/api/v1/feedback', { body: { items } });
 
