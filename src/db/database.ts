@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_evaluations.js';
 import * as m0005 from './migrations/0005_serving.js';
 import * as m0006 from './migrations/0006_monitoring.js';
 import * as m0007 from './migrations/0007_alerts.js';
+import * as m0008 from './migrations/0008_release_integrity.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -35,6 +36,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0005_serving': { up: (db) => m0005.up(db, dialect) },
   '0006_monitoring': { up: (db) => m0006.up(db, dialect) },
   '0007_alerts': { up: (db) => m0007.up(db, dialect) },
+  '0008_release_integrity': { up: (db) => m0008.up(db, dialect) },
 });
 
 /** Parses `sqlite:path`, `sqlite:///abs/path`, a bare file path, or `postgres(ql)://...`. */

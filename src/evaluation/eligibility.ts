@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { ReleaseEligibility, ReleaseQuestion, ReleaseVerdict } from '../core/release.js';
 import type { DB } from '../db/schema.js';
+import { modelIdOf } from '../registry/load.js';
 import { getPolicy, type GatePolicy } from './policies.js';
 
 /**
@@ -55,10 +56,13 @@ async function gateFact(db: Kysely<DB>, policy: GatePolicy, q: ReleaseQuestion, 
     .where('alias', 'in', gates)
     .executeTakeFirst();
   if (held) return `@${held.alias} points at it`;
+  // Evaluations and overrides count by the model's id: a model renamed, or deleted and re-created under the same
+  // name, does not inherit another model's passes.
+  const modelId = (await modelIdOf(db, q.model)) ?? '';
   const passed = await db
     .selectFrom('evaluations')
     .select('id')
-    .where('model_name', '=', q.model)
+    .where('model_id', '=', modelId)
     .where('model_version', '=', q.version)
     .where('policy_version', '=', policy.version)
     .where('status', '=', 'completed')
@@ -72,8 +76,8 @@ async function gateFact(db: Kysely<DB>, policy: GatePolicy, q: ReleaseQuestion, 
   }
   const overrides = await db.selectFrom('audit_log').select(['after', 'actor']).where('action', '=', 'gate.override').where('target_id', '=', `${q.model}/${q.version}`).execute();
   for (const o of overrides) {
-    const after = o.after ? (JSON.parse(o.after) as { key?: string; policyVersion?: number }) : {};
-    if (after.policyVersion === policy.version && after.key !== undefined && gates.includes(after.key)) return `${o.actor} overrode the gate of @${after.key} for it`;
+    const after = o.after ? (JSON.parse(o.after) as { key?: string; policyVersion?: number; modelId?: string }) : {};
+    if (after.modelId === modelId && after.policyVersion === policy.version && after.key !== undefined && gates.includes(after.key)) return `${o.actor} overrode the gate of @${after.key} for it`;
   }
   return null;
 }

@@ -5,6 +5,7 @@
 import { recordAudit } from '../access/audit.js';
 import { invalid, SlipwayError } from '../core/errors.js';
 import type { PromotionGuard, ProposedMove } from '../core/promotion.js';
+import { modelIdOf } from '../registry/load.js';
 import { getPolicy, type GatePolicy } from './policies.js';
 import type { Evaluation, EvaluationService } from './service.js';
 
@@ -27,8 +28,9 @@ export function releaseGate(service: EvaluationService): PromotionGuard {
       if (move.actor.role !== 'admin') throw new SlipwayError('PERMISSION_DENIED', `Only an admin can override the release gate; ${move.actor.name} is ${move.actor.role}.`);
       const reason = move.override.reason.trim();
       if (reason.length < 10) throw invalid('An override needs a written reason of at least 10 characters, e.g. --reason "hotfix for incident 123, eval rerun tomorrow".');
+      const modelId = await modelIdOf(db, move.model);
       await db.transaction().execute((trx) =>
-        recordAudit(trx, move.actor, { action: 'gate.override', targetType: 'model_version', targetId: `${move.model}/${move.version}`, after: { move: move.kind, key: move.key, reason, policyVersion: policy.version } }),
+        recordAudit(trx, move.actor, { action: 'gate.override', targetType: 'model_version', targetId: `${move.model}/${move.version}`, after: { move: move.kind, key: move.key, reason, policyVersion: policy.version, modelId } }),
       );
       return;
     }
@@ -60,7 +62,7 @@ async function gateEvaluation(service: EvaluationService, move: ProposedMove, po
   const reusable = await service.db
     .selectFrom('evaluations')
     .select('id')
-    .where('model_name', '=', move.model)
+    .where('model_id', '=', (await modelIdOf(service.db, move.model)) ?? '')
     .where('model_version', '=', move.version)
     .where('policy_version', '=', policy.version)
     .where('dataset_digest', '=', p.dataset.digest)

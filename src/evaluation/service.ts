@@ -19,6 +19,7 @@ import type { ModelVersion } from '../registry/types.js';
 import { getModelVersion } from '../registry/versions.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import { resolveDataset } from './dataset.js';
+import { modelIdOf } from '../registry/load.js';
 import { releaseEligibility } from './eligibility.js';
 import { getPolicy, listPolicies, setPolicy } from './policies.js';
 import { parsePolicy, settingsOnly, type PolicySpec } from './policy.js';
@@ -218,6 +219,7 @@ export class EvaluationService {
     const id = randomUUID().replace(/-/g, '');
     const row: EvaluationRow = {
       id,
+      model_id: await modelIdOf(this.db, p.challenger.name),
       model_name: p.challenger.name,
       model_version: p.challenger.version,
       dataset_name: p.dataset.name,
