@@ -110,6 +110,28 @@ describe(`release integrity of deployments (${testDialect})`, () => {
     await admin.setGatePolicy('churn', policy());
   });
 
+  it('prints a value next to its bound with digits enough to tell them apart, and the CLI says the checks once', async () => {
+    await admin.createModel({ name: 'tight' });
+    await registerOnnx(admin, 'tight', churnModel());
+    const measured = (await admin.startEvaluation({ model: 'tight', version: 1, dataset: 'rel-eval', label: 'churned', ignoreColumns: ['plan', 'region'], resamples: 100 }, true)).evaluation.report!.metrics.roc_auc!;
+    // A bound of 4 significant digits that the measured value misses by less than the last digit shown.
+    const bound = Number(measured.toPrecision(4));
+    expect(bound).not.toBe(measured);
+    const kind = bound > measured ? 'min' : 'max';
+    await admin.setGatePolicy('tight', policy().replace(/- min: \{ metric: roc_auc, value: 0.6 \}/, `- ${kind}: { metric: roc_auc, value: ${bound} }`));
+    const env = { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: await server.tokenFor('editor') };
+    const refused = await cli(['models', 'promote', 'tight', '1'], env);
+    expect(refused.code).toBe(1);
+    const shown = refused.out.match(new RegExp(`roc_auc is ([0-9.]+); it must be at ${kind === 'min' ? 'least' : 'most'} ${bound}\\.`));
+    expect(shown, refused.out).not.toBeNull();
+    expect(Number(shown![1])).not.toBe(bound);
+    expect(Math.sign(Number(shown![1]) - bound)).toBe(Math.sign(measured - bound));
+    // The table above carries the checks; the error line does not repeat them.
+    expect(refused.err).toMatch(/error: Promotion of tight v1 to @production refused: 1 of 1 release checks failed \(evaluation \w+\)\. An admin may still promote it/);
+    expect(refused.err).not.toMatch(/roc_auc is/);
+    expect(refused.err.length).toBeLessThan(300);
+  });
+
   it('refuses to restore a revision whose version has not passed, and the controller says truthfully why it heals', async () => {
     // The canary of v3 was allowed by the policy of its day; under today's policy it may not come back.
     const canaryRevision = (await editor.deploymentHistory('follow')).revisions.find((r) => r.action === 'canary')!;

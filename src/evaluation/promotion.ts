@@ -40,11 +40,15 @@ export function releaseGate(service: EvaluationService): PromotionGuard {
       throw new SlipwayError('INVALID_STATE', `Promotion of ${target} refused: its gate evaluation ${evaluation.id} failed: ${evaluation.error?.message}`, { evaluationId: evaluation.id });
     }
     if (!evaluation.gatePassed) {
-      throw new SlipwayError(
-        'INVALID_STATE',
-        `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id}): ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')} An admin may still promote it: slipway models promote ${move.model} ${move.version} --alias ${move.kind === 'alias' ? move.key : policy.spec.protect[0]} --override --reason "...".`,
-        { evaluationId: evaluation.id, gate: evaluation.report?.gate },
-      );
+      // The message carries the failed checks for callers that read only it; `summary` is the same without them,
+      // for clients that print details.gate as a table (the CLI), so nothing is said twice.
+      const headline = `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id})`;
+      const hint = `An admin may still promote it: slipway models promote ${move.model} ${move.version} --alias ${move.kind === 'alias' ? move.key : policy.spec.protect[0]} --override --reason "...".`;
+      throw new SlipwayError('INVALID_STATE', `${headline}: ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')} ${hint}`, {
+        evaluationId: evaluation.id,
+        gate: evaluation.report?.gate,
+        summary: `${headline}. ${hint}`,
+      });
     }
     if (policy.spec.signoff && !evaluation.approvals.some((a) => a.approver !== move.actor.name)) {
       throw new SlipwayError(
