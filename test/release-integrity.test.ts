@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayClient } from '../src/client/index.js';
 import { expectError } from './api-errors.js';
 import { cli } from './cli-run.js';
-import { churnModel, churnRows, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
+import { churnModel, churnRows, postJson, registerCsv, registerOnnx, writeCsv } from './eval-fixtures.js';
 import { testDialect } from './db.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -74,6 +74,13 @@ describe(`release integrity of deployments (${testDialect})`, () => {
 
     const shadow = (await editor.startRollout('follow', { mode: 'shadow', version: 2, weight: 1 })).deployment;
     expect(shadow).toMatchObject({ stable: 1, candidate: 2, mode: 'shadow' });
+    // A shadow answers nobody, not even a caller who asks for its version by number.
+    const auth = { authorization: `Bearer ${await server.tokenFor('viewer')}` };
+    const body = { inputs: [{ name: 'tenure', shape: [1], datatype: 'FP64', data: [3] }, { name: 'spend', shape: [1], datatype: 'FP64', data: [50] }] };
+    const asked = await postJson(`${server.url}/v2/models/follow/versions/2/infer`, body, auth);
+    expect(asked.status).toBe(404);
+    expect(asked.body.error.message).toMatch(/does not answer with version 2; it answers with v1/);
+    expect((await postJson(`${server.url}/v2/models/follow/versions/1/infer`, body, auth)).status).toBe(200);
     const again = (await editor.startRollout('follow', { mode: 'shadow', version: 2, weight: 1 })).deployment;
     expect(again.revision).toBe(shadow.revision);
     expect((await editor.deploymentHistory('follow')).revisions).toHaveLength(2);
