@@ -68,6 +68,11 @@ describe(`release integrity of deployments (${testDialect})`, () => {
 
   it('refuses a canary, an A/B test and a promotion of a gate-failed version; shadow stays allowed; a repeated rollout is a no-op', async () => {
     await expectError(editor.setModelAlias('churn', 'production', 2), 409, 'INVALID_STATE', /release checks failed/);
+    // An evaluation tailored to pass (the label read as the predictions) is not one under the policy: it opens nothing.
+    const tailored = (await editor.startEvaluation({ model: 'churn', version: 2, predictionColumn: 'churned', scoreColumn: 'churned', against: null }, true)).evaluation;
+    expect(tailored).toMatchObject({ status: 'completed', gatePassed: true, policyVersion: null });
+    await expectError(editor.createDeployment({ name: 'tailored', model: 'churn', version: 2 }), 409, 'INVALID_STATE', /v2 has not passed/);
+    await expectError(editor.setModelAlias('churn', 'production', 2), 409, 'INVALID_STATE', /release checks failed/);
     await editor.createDeployment({ name: 'follow', model: 'churn' });
     await expectError(editor.startRollout('follow', { mode: 'canary', version: 2 }), 409, 'INVALID_STATE', /may not answer canary or A\/B traffic \(policy setting canary_ungated: refuse\)/);
     await expectError(editor.startRollout('follow', { mode: 'ab', version: 2, weight: 0.5 }), 409, 'INVALID_STATE', /v2 has not passed/);

@@ -180,6 +180,9 @@ export class EvaluationService {
     if (req.seed !== undefined) settings.seed = req.seed;
     if (req.confidence !== undefined) settings.confidence = req.confidence;
     const gate = (req.gate ?? true) && hasPolicy && settings.rules.length > 0;
+    // Only an evaluation run as the stored policy says is one "under" it, which promotions reuse and deployments
+    // trust: another dataset, champion or setting (predictions read from the label column...) makes it ad hoc.
+    if (policyVersion !== null && Object.entries(req).some(([k, v]) => v !== undefined && k !== 'model' && k !== 'version' && k !== 'gate')) policyVersion = null;
 
     const datasetRef = req.dataset ?? settings.dataset;
     if (!datasetRef) throw invalid(`Which dataset? Pass dataset NAME@DIGEST (CLI: --dataset), or set \`dataset\` in ${challenger.name}'s gate policy.`);
