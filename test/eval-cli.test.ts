@@ -101,7 +101,9 @@ describe(`slipway eval and gated promotion with sign-off (${testDialect})`, () =
   it('needs a second person with the reviewer role to sign off when the policy says so', async () => {
     const file = join(dir, 'signoff.yaml');
     writeFileSync(file, policy('signoff: true\n'));
-    await cli(['eval', 'policy', 'set', 'churn', file], editor);
+    // Once a model is protected, only an admin changes its policy.
+    expect((await cli(['eval', 'policy', 'set', 'churn', file], editor)).err).toMatch(/only an admin may change it/);
+    await cli(['eval', 'policy', 'set', 'churn', file], adminEnv);
     const blocked = await cli(['models', 'promote', 'churn', '3'], editor);
     expect(blocked.err).toMatch(/needs a sign-off: a reviewer other than erin must approve evaluation ([0-9a-f]{32})/);
     const id = /evaluation ([0-9a-f]{32})/.exec(blocked.err)![1]!;

@@ -247,7 +247,8 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     // The controller's automatic rollback (recorded as it records it) shows up by polling, without a reload, and stands out.
     const { rollback } = await import('../src/serving/deployments.js');
     const { SYSTEM_ACTOR } = await import('../src/core/actor.js');
-    await rollback(server.store.database.db, SYSTEM_ACTOR, 'churn-live', 'canary analysis failed at step 1 of 3: error rate 4.00% vs 0.00% on stable (allowed +1.00%)');
+    const { releaseEligibility } = await import('../src/evaluation/eligibility.js');
+    await rollback(server.store.database.db, releaseEligibility(server.store.database.db), SYSTEM_ACTOR, 'churn-live', 'canary analysis failed at step 1 of 3: error rate 4.00% vs 0.00% on stable (allowed +1.00%)');
     const auto = page.locator('[data-testid="last-change"].auto-rollback');
     await auto.waitFor({ timeout: 10_000 });
     expect(await auto.innerText()).toMatch(/Rolled back automatically[\s\S]*canary analysis failed at step 1 of 3/);

@@ -194,7 +194,7 @@ export async function registerAlerting(app: App, ctx: AppContext, gateway: Gatew
   const engine = new AlertEngine(db, {
     secrets,
     rollback: async (deployment, reason) => {
-      const d = await rollback(db, SYSTEM_ACTOR, deployment, reason);
+      const d = await rollback(db, ctx.release, SYSTEM_ACTOR, deployment, reason);
       await gateway?.apply(d);
     },
   });

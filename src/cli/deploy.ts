@@ -18,6 +18,20 @@ const stepsOf = (value: string): CanaryStep[] =>
 const traffic = (d: Deployment) =>
   d.candidate === null ? `v${d.stable} 100%` : d.mode === 'shadow' ? `v${d.stable} 100%, mirrored to v${d.candidate} ${Math.round(d.weight * 100)}%` : `v${d.stable} ${Math.round((1 - d.weight) * 100)}% / v${d.candidate} ${Math.round(d.weight * 100)}% (${d.mode})`;
 
+/** Who answers and why, one line per version, as the server recorded it when they started answering. */
+function answering(d: Deployment): [string, string][] {
+  const lines: [string, string][] = (d.release ?? []).map((n) => [
+    n.version === d.stable ? 'Answers' : 'Also answers',
+    `v${n.version} (${n.exposure === 'full' ? 'stable' : `${d.mode}, ${Math.round(d.weight * 100)}%`}): ${n.override ? `release gate OVERRIDDEN by ${n.override.by}: ${n.override.reason}` : n.why}`,
+  ]);
+  if (!d.release) lines.push(['Answers', `v${d.stable} (no release check recorded: the revision predates it)`]);
+  if (d.candidate !== null && d.mode === 'shadow') lines.push(['Shadow', `v${d.candidate} gets ${Math.round(d.weight * 100)}% of requests mirrored and answers none`]);
+  return lines;
+}
+
+const overrideOption = ['--override <reason>', 'admin: let a version that has not passed the release gate answer traffic, with this reason (audited)'] as const;
+const overrideOf = (flags: { override?: string }) => (flags.override ? { override: { reason: flags.override } } : {});
+
 function show(io: Io, d: Deployment): void {
   println(
     io,
@@ -25,6 +39,7 @@ function show(io: Io, d: Deployment): void {
       ['Deployment', `${d.name} (revision ${d.revision})`],
       ['Model', `${d.model}${d.alias ? ` @${d.alias}` : ' (pinned)'}`],
       ['Traffic', traffic(d)],
+      ...answering(d),
       ...(d.previous !== null ? ([['Rollback to', `v${d.previous}`]] as [string, string][]) : []),
       ['Sampling', `${Math.round(d.samplingRate * 100)}% of predictions logged with inputs and outputs`],
       ...(d.runtime ? ([['Runtime', `${d.runtime.threads > 0 ? `${d.runtime.threads} worker thread(s)` : 'event loop'}${d.runtime.batching ? `, batches of up to ${d.runtime.batching.maxBatchRows} rows within ${d.runtime.batching.maxDelayMs} ms` : ''}`]] as [string, string][]) : []),
@@ -50,7 +65,8 @@ export function registerDeploy(program: Command, io: Io): void {
       if (!m) throw new InvalidArgumentError('Expected ROWS:MS, e.g. 64:1.');
       return { maxBatchRows: Number(m[1]), maxDelayMs: Number(m[2]) };
     })
-    .action(async (name: string, flags: JsonFlags & { model: string; alias?: string; version?: number; sampling?: number; steps?: CanaryStep[]; threads?: number; batch?: { maxBatchRows: number; maxDelayMs: number } }) => {
+    .option(...overrideOption)
+    .action(async (name: string, flags: JsonFlags & { model: string; alias?: string; version?: number; sampling?: number; steps?: CanaryStep[]; threads?: number; batch?: { maxBatchRows: number; maxDelayMs: number }; override?: string }) => {
       const { deployment } = await clientFrom(io, flags).createDeployment({
         name,
         model: flags.model,
@@ -59,6 +75,7 @@ export function registerDeploy(program: Command, io: Io): void {
         ...(flags.sampling !== undefined ? { samplingRate: flags.sampling } : {}),
         ...(flags.steps ? { steps: flags.steps } : {}),
         ...(flags.threads !== undefined || flags.batch ? { runtime: { threads: flags.threads ?? 0, batching: flags.batch ?? null } } : {}),
+        ...overrideOf(flags),
       });
       if (flags.json) return printJson(io, { deployment });
       show(io, deployment);
@@ -89,7 +106,8 @@ export function registerDeploy(program: Command, io: Io): void {
     .option('--steps <steps>', 'canary steps, e.g. "5%:60s,25%:2m,50%:2m"', stepsOf)
     .option('--sticky-header <header>', 'ab: the request header that keeps a caller on one variant')
     .option('--reason <text>')
-    .action(async (name: string, version: number, flags: JsonFlags & { mode: 'canary' | 'shadow' | 'ab'; weight?: number; steps?: CanaryStep[]; stickyHeader?: string; reason?: string }) => {
+    .option(...overrideOption)
+    .action(async (name: string, version: number, flags: JsonFlags & { mode: 'canary' | 'shadow' | 'ab'; weight?: number; steps?: CanaryStep[]; stickyHeader?: string; reason?: string; override?: string }) => {
       const { deployment } = await clientFrom(io, flags).startRollout(name, {
         mode: flags.mode,
         version,
@@ -97,6 +115,7 @@ export function registerDeploy(program: Command, io: Io): void {
         ...(flags.steps ? { steps: flags.steps } : {}),
         ...(flags.stickyHeader ? { stickyHeader: flags.stickyHeader } : {}),
         ...(flags.reason ? { reason: flags.reason } : {}),
+        ...overrideOf(flags),
       });
       if (flags.json) return printJson(io, { deployment });
       show(io, deployment);
@@ -110,9 +129,11 @@ export function registerDeploy(program: Command, io: Io): void {
     withJson(clientCommand(deploy, verb, what))
       .argument('<name>')
       .option('--reason <text>', 'recorded with the change')
-      .action(async (name: string, flags: JsonFlags & { reason?: string }) => {
+      .option(...overrideOption)
+      .action(async (name: string, flags: JsonFlags & { reason?: string; override?: string }) => {
         const client = clientFrom(io, flags);
-        const { deployment } = verb === 'promote' ? await client.promoteDeployment(name, flags.reason) : await client.rollbackDeployment(name, flags.reason);
+        const override = overrideOf(flags).override;
+        const { deployment } = verb === 'promote' ? await client.promoteDeployment(name, flags.reason, override) : await client.rollbackDeployment(name, flags.reason, override);
         if (flags.json) return printJson(io, { deployment });
         show(io, deployment);
       });
@@ -129,8 +150,9 @@ export function registerDeploy(program: Command, io: Io): void {
   withJson(clientCommand(deploy, 'restore', 'Make an earlier revision current again'))
     .argument('<name>')
     .argument('<revision>', 'from `slipway deploy history`', intIn(1))
-    .action(async (name: string, revision: number, flags: JsonFlags) => {
-      const { deployment } = await clientFrom(io, flags).restoreDeployment(name, revision);
+    .option(...overrideOption)
+    .action(async (name: string, revision: number, flags: JsonFlags & { override?: string }) => {
+      const { deployment } = await clientFrom(io, flags).restoreDeployment(name, revision, overrideOf(flags).override);
       if (flags.json) return printJson(io, { deployment });
       show(io, deployment);
     });

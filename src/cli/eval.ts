@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Evaluation, EvaluationRequest, SlipwayClient } from '../client/index.js';
 import type { EvaluationReport, GateResult } from '../evaluation/report.js';
 import { parsePolicy } from '../evaluation/policy.js';
+import { showAgainst } from '../evaluation/rules.js';
 import { clientCommand, clientFrom, collect, examples, intIn, withJson, type ClientFlags, type Io } from './common.js';
 import { CliError, keyValues, printJson, println, progressBar, section, shortTime, table } from './output.js';
 
@@ -39,7 +40,7 @@ function printGate(io: Io, gate: GateResult): void {
     section(
       `Release checks (${gate.passed ? 'PASSED' : 'FAILED'})`,
       ['', 'CHECK', 'MEASURED', 'REQUIRED', 'REASON'],
-      gate.rules.map((r) => [r.passed ? 'ok' : 'FAIL', r.rule, num(r.observed), num(r.threshold), r.reason]),
+      gate.rules.map((r) => [r.passed ? 'ok' : 'FAIL', r.rule, r.observed !== null && r.threshold !== null ? showAgainst(r.observed, r.threshold) : num(r.observed), num(r.threshold), r.reason]),
     ),
   );
 }
@@ -300,8 +301,13 @@ A policy is YAML:
   examples(check, ['slipway eval policy check gate.yaml']);
 }
 
-/** Prints the failed checks of a refused promotion, when the server sent them. */
-export function printRefusal(io: Io, details: Record<string, unknown> | undefined): void {
+/**
+ * Prints the checks of a refused promotion as a table, when the server sent them, and returns the one-line error to
+ * end with: the server's summary without the checks just shown (or the message itself when there was no table).
+ */
+export function printRefusal(io: Io, details: Record<string, unknown> | undefined, message: string): string {
   const gate = details?.gate as GateResult | undefined;
-  if (gate) printGate(io, gate);
+  if (!gate) return message;
+  printGate(io, gate);
+  return typeof details?.summary === 'string' ? details.summary : message;
 }

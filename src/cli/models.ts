@@ -95,7 +95,7 @@ export function registerModels(program: Command, io: Io): void {
       try {
         await client.setModelAlias(name, flags.alias, version, flags.override ? { reason: flags.reason! } : undefined);
       } catch (err) {
-        if (err instanceof SlipwayApiError) printRefusal(io, err.details);
+        if (err instanceof SlipwayApiError) throw new SlipwayApiError(err.status, err.code, printRefusal(io, err.details, err.message), err.details);
         throw err;
       }
       println(io, `${name}@${flags.alias}: ${before === null ? 'unset' : `v${before}`} → v${version}${flags.override ? ' (gate overridden)' : ''}`);

@@ -42,8 +42,9 @@ export type GatePolicy = E.GatePolicyJson;
 export type { EvaluationReport } from '../evaluation/report.js';
 export type Deployment = Omit<import('../serving/deployments.js').Deployment, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
 export type DeploymentRevision = Omit<import('../serving/deployments.js').Revision, 'at'> & { at: string };
-export type CreateDeploymentBody = import('../serving/deployments.js').CreateDeploymentInput;
-export type RolloutBody = import('../serving/deployments.js').RolloutInput & { reason?: string };
+/** `override`: an admin's written reason to let a version that has not passed the release gate answer traffic. */
+export type CreateDeploymentBody = import('../serving/deployments.js').CreateDeploymentInput & { override?: { reason: string } };
+export type RolloutBody = import('../serving/deployments.js').RolloutInput & { reason?: string; override?: { reason: string } };
 
 /** An error answered by the server, with its code (`NOT_FOUND`, `INVALID_ARGUMENT`, ...) and HTTP status. */
 export class SlipwayApiError extends Error {
@@ -239,11 +240,14 @@ export class SlipwayClient {
   deleteDeployment = (name: string) => this.request<void>('DELETE', `/api/v1/deployments/${enc(name)}`);
   /** Starts a canary, shadow or A/B rollout of another version. */
   startRollout = (name: string, body: RolloutBody) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/rollout`, { body });
-  promoteDeployment = (name: string, reason?: string) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/promote`, { body: reason ? { reason } : {} });
+  promoteDeployment = (name: string, reason?: string, override?: { reason: string }) =>
+    this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/promote`, { body: { ...(reason ? { reason } : {}), ...(override ? { override } : {}) } });
   /** Returns all traffic to the last stable version at once. */
-  rollbackDeployment = (name: string, reason?: string) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/rollback`, { body: reason ? { reason } : {} });
+  rollbackDeployment = (name: string, reason?: string, override?: { reason: string }) =>
+    this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/rollback`, { body: { ...(reason ? { reason } : {}), ...(override ? { override } : {}) } });
   deploymentHistory = (name: string) => this.request<{ revisions: DeploymentRevision[] }>('GET', `/api/v1/deployments/${enc(name)}/history`);
-  restoreDeployment = (name: string, revision: number) => this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/restore`, { body: { revision } });
+  restoreDeployment = (name: string, revision: number, override?: { reason: string }) =>
+    this.request<{ deployment: Deployment }>('POST', `/api/v1/deployments/${enc(name)}/restore`, { body: { revision, ...(override ? { override } : {}) } });
   /** Attaches ground-truth labels to prediction ids. */
   sendFeedback = (items: { predictionId: string; label: unknown }[]) => this.request<{ updated: number; unknown: string[] }>('POST', '/api/v1/feedback', { body: { items } });
 

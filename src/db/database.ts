@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_evaluations.js';
 import * as m0005 from './migrations/0005_serving.js';
 import * as m0006 from './migrations/0006_monitoring.js';
 import * as m0007 from './migrations/0007_alerts.js';
+import * as m0008 from './migrations/0008_release_integrity.js';
 import * as m0009 from './migrations/0009_model_integrity.js';
 import type { DB } from './schema.js';
 
@@ -36,6 +37,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0005_serving': { up: (db) => m0005.up(db, dialect) },
   '0006_monitoring': { up: (db) => m0006.up(db, dialect) },
   '0007_alerts': { up: (db) => m0007.up(db, dialect) },
+  '0008_release_integrity': { up: (db) => m0008.up(db, dialect) },
   '0009_model_integrity': { up: (db) => m0009.up(db, dialect) },
 });
 
@@ -54,6 +56,8 @@ export interface OpenOptions {
   /** PostgreSQL schema to use (created if missing); tests use one schema each. */
   pgSchema?: string;
   pgPoolSize?: number;
+  /** Migrate only up to this migration (tests of a later migration's upgrade of existing rows); default: all. */
+  migrateTo?: string;
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
@@ -108,7 +112,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     database = { db, dialect, sqlite: null, url, close: () => db.destroy() };
   }
-  await migrate(database);
+  await migrate(database, options.migrateTo);
   if (database.sqlite) database.sqlite.pragma('optimize = 0x10002');
   return database;
 }
@@ -140,7 +144,7 @@ function withStatementCache(handle: BetterSqlite3.Database, size = 500): BetterS
   });
 }
 
-async function migrate(database: Database): Promise<void> {
+async function migrate(database: Database, to?: string): Promise<void> {
   // Kysely looks for its migration table in every schema unless told which: another Slipway schema in the same
   // PostgreSQL database would make it skip creating ours.
   const schema =
@@ -154,7 +158,7 @@ async function migrate(database: Database): Promise<void> {
     migrationTableName: 'slipway_migrations',
     migrationLockTableName: 'slipway_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);

@@ -137,6 +137,8 @@ export interface AuditRow {
 }
 
 export interface RegisteredModelRow {
+  /** Stable across renames: what policies and evaluations are attached to. */
+  id: string;
   name: string;
   description: string | null;
   creation_timestamp: number;
@@ -203,6 +205,9 @@ export interface DatasetVersionRow {
 }
 
 export interface GatePolicyRow {
+  /** The registered model's id (or `name:<name>` for a policy whose model was gone when ids were introduced). */
+  model_id: string;
+  /** The model's name when this version was written. */
   model_name: string;
   version: number;
   /** JSON text: the validated policy. */
@@ -215,6 +220,8 @@ export interface GatePolicyRow {
 
 export interface EvaluationRow {
   id: string;
+  /** The registered model's id; null only for evaluations of models gone before ids existed. */
+  model_id: string | null;
   model_name: string;
   model_version: number;
   dataset_name: string;

@@ -4,6 +4,7 @@
  * never passes on what it did not see.
  */
 import { describeRule, type PolicySpec, type Rule } from './policy.js';
+import { showAgainst } from './rules.js';
 import type { EvaluationReport, GateResult, GateRuleResult, MetricDelta } from './report.js';
 
 const round = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : v);
@@ -29,7 +30,7 @@ function check(index: number, rule: Rule, report: EvaluationReport, policy: Poli
       if (!Number.isFinite(value)) return [fail(`${rule.metric} could not be computed on this dataset (for example only one class is present), so this check cannot pass.`)];
       const passed = rule.kind === 'min' ? value >= rule.value : value <= rule.value;
       const need = rule.kind === 'min' ? 'at least' : 'at most';
-      return [{ ...base, kind: rule.kind, passed, observed: value, threshold: rule.value, reason: `${rule.metric} is ${show(value)}; it must be ${need} ${rule.value}.` }];
+      return [{ ...base, kind: rule.kind, passed, observed: value, threshold: rule.value, reason: `${rule.metric} is ${showAgainst(value, rule.value)}; it must be ${need} ${rule.value}.` }];
     }
     case 'no_regression': {
       const cmp = report.comparison;
@@ -50,12 +51,12 @@ function check(index: number, rule: Rule, report: EvaluationReport, policy: Poli
           ...base,
           kind: 'no_regression',
           passed,
-          observed: round(bound),
+          observed: bound,
           threshold: -rule.margin,
           reason: passed
-            ? `${rule.metric} moved by ${show(d.delta)} against ${cmp.alias ?? 'the champion'} (v${cmp.champion.version}); at ${pct} confidence it is at worst ${show(-bound)} worse, within the allowed ${rule.margin}.`
+            ? `${rule.metric} moved by ${show(d.delta)} against ${cmp.alias ?? 'the champion'} (v${cmp.champion.version}); at ${pct} confidence it is at worst ${showAgainst(-bound, rule.margin)} worse, within the allowed ${rule.margin}.`
             : Number.isFinite(bound)
-              ? `${rule.metric} moved by ${show(d.delta)} against ${cmp.alias ?? 'the champion'} (v${cmp.champion.version}); at ${pct} confidence it may be ${show(-bound)} worse, more than the allowed ${rule.margin}.`
+              ? `${rule.metric} moved by ${show(d.delta)} against ${cmp.alias ?? 'the champion'} (v${cmp.champion.version}); at ${pct} confidence it may be ${showAgainst(-bound, rule.margin)} worse, more than the allowed ${rule.margin}.`
               : `${rule.metric} has no bootstrap interval (it was undefined in the resamples), so a regression cannot be ruled out.`,
         });
       }
@@ -69,7 +70,7 @@ function check(index: number, rule: Rule, report: EvaluationReport, policy: Poli
           const bound = improvementBound(sd, cmp.quantileLevels, rule.confidence);
           if (!Number.isFinite(bound)) continue;
           checked++;
-          if (bound < -rule.margin) failures.push({ slice: `${s.family}=${s.label}`, observed: round(bound), threshold: -rule.margin });
+          if (bound < -rule.margin) failures.push({ slice: `${s.family}=${s.label}`, observed: bound, threshold: -rule.margin });
         }
         failures.sort((a, b) => a.observed - b.observed);
         const worst = failures[0];
@@ -82,7 +83,7 @@ function check(index: number, rule: Rule, report: EvaluationReport, policy: Poli
           reason:
             failures.length === 0
               ? `No slice with at least ${rule.minSupport} rows got worse on ${rule.metric} beyond ${rule.margin} (${checked} slices checked).`
-              : `${failures.length} of ${checked} slices may be worse on ${rule.metric} by more than ${rule.margin}; worst: ${worst!.slice} (up to ${show(-worst!.observed)} worse).`,
+              : `${failures.length} of ${checked} slices may be worse on ${rule.metric} by more than ${rule.margin}; worst: ${worst!.slice} (up to ${showAgainst(-worst!.observed, rule.margin)} worse).`,
           failures,
         });
       }
@@ -97,22 +98,22 @@ function check(index: number, rule: Rule, report: EvaluationReport, policy: Poli
       const tooLow = rule.min !== undefined && value < rule.min;
       const tooHigh = rule.max !== undefined && value > rule.max;
       const bound = tooLow ? rule.min! : tooHigh ? rule.max! : (rule.max ?? rule.min!);
-      return [{ ...base, kind: 'fairness', passed: !tooLow && !tooHigh, observed: round(value), threshold: bound, reason: `${rule.metric} across ${rule.column} groups is ${show(value)}; allowed ${rule.min !== undefined ? `>= ${rule.min}` : ''}${rule.min !== undefined && rule.max !== undefined ? ' and ' : ''}${rule.max !== undefined ? `<= ${rule.max}` : ''}.` }];
+      return [{ ...base, kind: 'fairness', passed: !tooLow && !tooHigh, observed: value, threshold: bound, reason: `${rule.metric} across ${rule.column} groups is ${showAgainst(value, bound)}; allowed ${rule.min !== undefined ? `>= ${rule.min}` : ''}${rule.min !== undefined && rule.max !== undefined ? ' and ' : ''}${rule.max !== undefined ? `<= ${rule.max}` : ''}.` }];
     }
     case 'latency': {
       const l = report.latency;
       if (!l) return [fail('Latency was not measured: predictions came from a dataset column, not from running the model.')];
       const over: string[] = [];
-      if (rule.p50Ms !== undefined && l.p50Ms > rule.p50Ms) over.push(`p50 ${show(l.p50Ms)} ms > ${rule.p50Ms} ms`);
-      if (rule.p99Ms !== undefined && l.p99Ms > rule.p99Ms) over.push(`p99 ${show(l.p99Ms)} ms > ${rule.p99Ms} ms`);
+      if (rule.p50Ms !== undefined && l.p50Ms > rule.p50Ms) over.push(`p50 ${showAgainst(l.p50Ms, rule.p50Ms)} ms > ${rule.p50Ms} ms`);
+      if (rule.p99Ms !== undefined && l.p99Ms > rule.p99Ms) over.push(`p99 ${showAgainst(l.p99Ms, rule.p99Ms)} ms > ${rule.p99Ms} ms`);
       const observed = rule.p99Ms !== undefined ? l.p99Ms : l.p50Ms;
-      return [{ ...base, kind: 'latency', passed: over.length === 0, observed: round(observed), threshold: rule.p99Ms ?? rule.p50Ms ?? null, reason: over.length === 0 ? `Single-row latency p50 ${show(l.p50Ms)} ms, p99 ${show(l.p99Ms)} ms over ${l.samples} calls: within budget.` : `Single-row latency over budget: ${over.join('; ')} (${l.samples} calls).` }];
+      return [{ ...base, kind: 'latency', passed: over.length === 0, observed, threshold: rule.p99Ms ?? rule.p50Ms ?? null, reason: over.length === 0 ? `Single-row latency p50 ${showAgainst(l.p50Ms, rule.p50Ms ?? Number.NaN)} ms, p99 ${showAgainst(l.p99Ms, rule.p99Ms ?? Number.NaN)} ms over ${l.samples} calls: within budget.` : `Single-row latency over budget: ${over.join('; ')} (${l.samples} calls).` }];
     }
     case 'artifact_size': {
       const size = report.artifactSizeBytes;
       if (size === undefined) return [fail('The model artifact size is unknown (the version is not stored in this server).')];
       const mb = size / 1e6;
-      return [{ ...base, kind: 'artifact_size', passed: mb <= rule.maxMb, observed: size, threshold: rule.maxMb * 1e6, reason: `The model artifact is ${show(mb)} MB; the limit is ${rule.maxMb} MB.` }];
+      return [{ ...base, kind: 'artifact_size', passed: mb <= rule.maxMb, observed: size, threshold: rule.maxMb * 1e6, reason: `The model artifact is ${showAgainst(mb, rule.maxMb)} MB; the limit is ${rule.maxMb} MB.` }];
     }
   }
 }

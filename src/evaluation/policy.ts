@@ -54,6 +54,12 @@ export interface PolicySpec extends EvaluationSettings {
   noChampion: 'fail' | 'skip';
   /** A reviewer other than the promoter must approve the evaluation. */
   signoff: boolean;
+  /**
+   * Whether a version that has not passed this gate may answer canary or A/B traffic of a deployment following a
+   * protected alias (`refuse`, the default, or `allow`). Shadow traffic answers nothing and is always allowed.
+   * Absent from policies stored before it existed: refuse.
+   */
+  canaryUngated?: 'refuse' | 'allow';
   rules: Rule[];
 }
 
@@ -67,7 +73,7 @@ export const DEFAULT_SETTINGS: EvaluationSettings = {
 };
 
 const TOP_KEYS = [
-  'protect', 'against', 'no_champion', 'signoff', 'rules', 'dataset', 'label', 'task', 'positive_class', 'prediction_column',
+  'protect', 'against', 'no_champion', 'signoff', 'canary_ungated', 'rules', 'dataset', 'label', 'task', 'positive_class', 'prediction_column',
   'score_column', 'slices', 'sensitive', 'ignore_columns', 'confidence', 'resamples', 'seed',
 ] as const;
 const RULE_KEYS: Record<Rule['kind'], readonly string[]> = {
@@ -97,7 +103,7 @@ export function parsePolicy(text: string, label = 'policy'): PolicySpec {
   const root = doc.contents;
   if (!isMap(root)) throw fail(root, 'a policy is a mapping with `protect`, `rules` and evaluation settings (see `slipway eval policy --help`)');
 
-  const spec: PolicySpec = { ...structuredClone(DEFAULT_SETTINGS), protect: ['production'], noChampion: 'fail', signoff: false, rules: [] };
+  const spec: PolicySpec = { ...structuredClone(DEFAULT_SETTINGS), protect: ['production'], noChampion: 'fail', signoff: false, canaryUngated: 'refuse', rules: [] };
   for (const pair of root.items) {
     const key = keyOf(pair);
     const value = pair.value as Node | null;
@@ -134,6 +140,12 @@ export function parsePolicy(text: string, label = 'policy'): PolicySpec {
       case 'signoff':
         spec.signoff = bool(value, at);
         break;
+      case 'canary_ungated': {
+        const s = scalar(value);
+        if (s !== 'refuse' && s !== 'allow') throw at(`must be refuse or allow, not ${JSON.stringify(s)}`);
+        spec.canaryUngated = s;
+        break;
+      }
       case 'sensitive':
         spec.sensitive = stringList(value, at);
         break;

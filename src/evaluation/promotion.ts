@@ -5,6 +5,7 @@
 import { recordAudit } from '../access/audit.js';
 import { invalid, SlipwayError } from '../core/errors.js';
 import type { PromotionGuard, ProposedMove } from '../core/promotion.js';
+import { modelIdOf } from '../registry/load.js';
 import { getPolicy, type GatePolicy } from './policies.js';
 import type { Evaluation, EvaluationService } from './service.js';
 
@@ -27,8 +28,9 @@ export function releaseGate(service: EvaluationService): PromotionGuard {
       if (move.actor.role !== 'admin') throw new SlipwayError('PERMISSION_DENIED', `Only an admin can override the release gate; ${move.actor.name} is ${move.actor.role}.`);
       const reason = move.override.reason.trim();
       if (reason.length < 10) throw invalid('An override needs a written reason of at least 10 characters, e.g. --reason "hotfix for incident 123, eval rerun tomorrow".');
+      const modelId = await modelIdOf(db, move.model);
       await db.transaction().execute((trx) =>
-        recordAudit(trx, move.actor, { action: 'gate.override', targetType: 'model_version', targetId: `${move.model}/${move.version}`, after: { move: move.kind, key: move.key, reason, policyVersion: policy.version } }),
+        recordAudit(trx, move.actor, { action: 'gate.override', targetType: 'model_version', targetId: `${move.model}/${move.version}`, after: { move: move.kind, key: move.key, reason, policyVersion: policy.version, modelId } }),
       );
       return;
     }
@@ -38,11 +40,15 @@ export function releaseGate(service: EvaluationService): PromotionGuard {
       throw new SlipwayError('INVALID_STATE', `Promotion of ${target} refused: its gate evaluation ${evaluation.id} ${evaluation.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${evaluation.error?.message}`, { evaluationId: evaluation.id });
     }
     if (!evaluation.gatePassed) {
-      throw new SlipwayError(
-        'INVALID_STATE',
-        `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id}): ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')} An admin may still promote it: slipway models promote ${move.model} ${move.version} --alias ${move.kind === 'alias' ? move.key : policy.spec.protect[0]} --override --reason "...".`,
-        { evaluationId: evaluation.id, gate: evaluation.report?.gate },
-      );
+      // The message carries the failed checks for callers that read only it; `summary` is the same without them,
+      // for clients that print details.gate as a table (the CLI), so nothing is said twice.
+      const headline = `Promotion of ${target} refused: ${failed.length} of ${evaluation.report?.gate?.rules.length ?? 0} release checks failed (evaluation ${evaluation.id})`;
+      const hint = `An admin may still promote it: slipway models promote ${move.model} ${move.version} --alias ${move.kind === 'alias' ? move.key : policy.spec.protect[0]} --override --reason "...".`;
+      throw new SlipwayError('INVALID_STATE', `${headline}: ${failed.map((r) => `${r.rule}: ${r.reason}`).join(' | ')} ${hint}`, {
+        evaluationId: evaluation.id,
+        gate: evaluation.report?.gate,
+        summary: `${headline}. ${hint}`,
+      });
     }
     if (policy.spec.signoff && !evaluation.approvals.some((a) => a.approver !== move.actor.name)) {
       throw new SlipwayError(
@@ -60,7 +66,7 @@ async function gateEvaluation(service: EvaluationService, move: ProposedMove, po
   const reusable = await service.db
     .selectFrom('evaluations')
     .select('id')
-    .where('model_name', '=', move.model)
+    .where('model_id', '=', (await modelIdOf(service.db, move.model)) ?? '')
     .where('model_version', '=', move.version)
     .where('policy_version', '=', policy.version)
     .where('dataset_digest', '=', p.dataset.digest)

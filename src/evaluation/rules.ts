@@ -29,3 +29,19 @@ export function describeRule(rule: Rule): string {
       return `artifact size <= ${rule.maxMb} MB`;
   }
 }
+
+/**
+ * A measured value as it reads next to the bound it is held to: at least 4 significant digits, and as many more
+ * as it takes for the printed value to sit on the same side of the bound as the real one (0.8499658 against 0.85
+ * reads 0.84997, never 0.85). The bound is printed as written. Every gate message and table uses this.
+ */
+export function showAgainst(value: number, bound: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(bound)) return String(Number(value.toPrecision(4)));
+  const side = Math.sign(value - bound);
+  for (let p = 4; p <= 17; p++) {
+    const shown = Number(value.toPrecision(p));
+    if (Math.sign(shown - bound) === side) return String(shown);
+  }
+  return String(value);
+}

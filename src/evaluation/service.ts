@@ -11,6 +11,7 @@ import { roleAllows, type Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
 import type { PromotionGuard } from '../core/promotion.js';
+import type { ReleaseEligibility } from '../core/release.js';
 import type { Database } from '../db/database.js';
 import type { DB, EvaluationRow } from '../db/schema.js';
 import { getVersionByAlias } from '../registry/aliases.js';
@@ -19,6 +20,8 @@ import { getModelVersion } from '../registry/versions.js';
 import type { DatasetAccess } from '../tracking/datasets/source-access.js';
 import type { DatasetVersion } from '../tracking/datasets/versions.js';
 import { resolveDataset } from './dataset.js';
+import { modelIdOf } from '../registry/load.js';
+import { releaseEligibility } from './eligibility.js';
 import { getPolicy, listPolicies, setPolicy } from './policies.js';
 import { parsePolicy, settingsOnly, type PolicySpec } from './policy.js';
 import { releaseGate } from './promotion.js';
@@ -149,6 +152,8 @@ export class EvaluationService {
   readonly db: Kysely<DB>;
   /** The release gate the registry consults before an alias or stage moves. */
   readonly guard: PromotionGuard;
+  /** The release rule serving asks before a version answers a deployment's traffic. */
+  readonly release: ReleaseEligibility;
 
   constructor(
     private readonly database: Database,
@@ -157,6 +162,7 @@ export class EvaluationService {
   ) {
     this.db = database.db;
     this.guard = releaseGate(this);
+    this.release = releaseEligibility(this.db);
   }
 
   setPolicy = (actor: Actor, model: string, source: string) => setPolicy(this.db, actor, model, source);
@@ -196,6 +202,9 @@ export class EvaluationService {
     if (req.seed !== undefined) settings.seed = req.seed;
     if (req.confidence !== undefined) settings.confidence = req.confidence;
     const gate = (req.gate ?? true) && hasPolicy && settings.rules.length > 0;
+    // Only an evaluation run as the stored policy says is one "under" it, which promotions reuse and deployments
+    // trust: another dataset, champion or setting (predictions read from the label column...) makes it ad hoc.
+    if (policyVersion !== null && Object.entries(req).some(([k, v]) => v !== undefined && k !== 'model' && k !== 'version' && k !== 'gate')) policyVersion = null;
 
     const datasetRef = req.dataset ?? settings.dataset;
     if (!datasetRef) throw invalid(`Which dataset? Pass dataset NAME@DIGEST (CLI: --dataset), or set \`dataset\` in ${challenger.name}'s gate policy.`);
@@ -241,6 +250,7 @@ export class EvaluationService {
     if (runNow) this.active++;
     const row: EvaluationRow = {
       id,
+      model_id: await modelIdOf(this.db, p.challenger.name),
       model_name: p.challenger.name,
       model_version: p.challenger.version,
       dataset_name: p.dataset.name,
@@ -271,7 +281,7 @@ export class EvaluationService {
         });
       });
     } catch (err) {
-      if (runNow) this.release();
+      if (runNow) this.freeSlot();
       throw err;
     }
     let finish!: () => void;
@@ -332,7 +342,7 @@ export class EvaluationService {
   }
 
   /** Frees a slot and starts the oldest queued evaluation. */
-  private release(): void {
+  private freeSlot(): void {
     this.active--;
     this.pump();
   }
@@ -354,7 +364,7 @@ export class EvaluationService {
     } finally {
       this.jobs.delete(job.id);
       job.finish();
-      this.release();
+      this.freeSlot();
     }
   }
 

@@ -36,6 +36,15 @@ export async function requireModelRow(db: Kysely<DB>, name: unknown): Promise<Re
   return row;
 }
 
+/**
+ * A model's stable id, the same across renames: what anything attached to a model (gate policies, evaluations)
+ * is keyed by. Null when no model has this name.
+ */
+export async function modelIdOf(db: Kysely<DB>, name: string): Promise<string | null> {
+  const row = await db.selectFrom('registered_models').select('id').where('name', '=', name).executeTakeFirst();
+  return row?.id ?? null;
+}
+
 /** A live (not deleted) version; RESOURCE_DOES_NOT_EXIST otherwise. */
 export async function requireVersionRow(db: Kysely<DB>, name: unknown, version: unknown): Promise<ModelVersionRow> {
   const n = validateModelName(name);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../access/audit.js';
 import type { Actor } from '../core/actor.js';
@@ -36,7 +37,7 @@ export async function createRegisteredModel(db: Kysely<DB>, actor: Actor, input:
     // A concurrent create of the same name fails on the primary key; report it as the duplicate it is.
     const inserted = await trx
       .insertInto('registered_models')
-      .values({ name, description: input.description ?? null, creation_timestamp: now, last_updated_timestamp: now, last_version: 0 })
+      .values({ id: randomUUID(), name, description: input.description ?? null, creation_timestamp: now, last_updated_timestamp: now, last_version: 0 })
       .onConflict((oc) => oc.column('name').doNothing())
       .returning('name')
       .executeTakeFirst();
@@ -52,7 +53,7 @@ export async function getRegisteredModel(db: Kysely<DB>, name: unknown): Promise
   return (await toModels(db, [await requireModelRow(db, name)]))[0]!;
 }
 
-/** Renames a model; its versions, tags, aliases and history follow it. */
+/** Renames a model; its versions, tags, aliases and history follow it, and its id (what policies hang on) stays. */
 export async function renameRegisteredModel(db: Kysely<DB>, actor: Actor, name: unknown, newName: unknown): Promise<RegisteredModel> {
   const to = validateModelName(newName, 'new_name');
   await db.transaction().execute(async (trx) => {
@@ -60,12 +61,11 @@ export async function renameRegisteredModel(db: Kysely<DB>, actor: Actor, name: 
     if (row.name === to) return;
     const clash = await trx.selectFrom('registered_models').select('name').where('name', '=', to).executeTakeFirst();
     if (clash) throw alreadyExists(`Registered Model (name=${to}) already exists.`);
-    // Insert the new row first and remove the old one last, so no child row ever points at a missing model.
-    await trx.insertInto('registered_models').values({ ...row, name: to, last_updated_timestamp: nowMs() }).execute();
+    // Renamed in place, so the row keeps its id; the children follow in the same transaction.
+    await trx.updateTable('registered_models').set({ name: to, last_updated_timestamp: nowMs() }).where('name', '=', row.name).execute();
     for (const table of ['registered_model_tags', 'model_versions', 'registered_model_aliases', 'model_stage_history'] as const) {
       await trx.updateTable(table).set({ name: to }).where('name', '=', row.name).execute();
     }
-    await trx.deleteFrom('registered_models').where('name', '=', row.name).execute();
     await recordAudit(trx, actor, { action: 'registered_model.rename', targetType: AUDIT_TYPE, targetId: to, before: { name: row.name }, after: { name: to } });
   });
   return getRegisteredModel(db, to);

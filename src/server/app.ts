@@ -10,6 +10,7 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import type { ServerRole } from '../core/config.js';
 import type { PromotionGuard } from '../core/promotion.js';
 import { checkJsonDepth } from '../core/limits.js';
+import type { ReleaseEligibility } from '../core/release.js';
 import { defaultTrust, type TrustSettings } from '../core/trust.js';
 import type { Database } from '../db/database.js';
 import { datasetAccess } from '../tracking/datasets/source-access.js';
@@ -40,6 +41,8 @@ export interface AppContext {
   evaluations: EvaluationService;
   /** Consulted before an alias or stage moves (release gates). */
   promotionGuard: PromotionGuard;
+  /** Asked before a version answers a deployment's traffic (release gates). */
+  release: ReleaseEligibility;
   /** What the server answers and may reach on a caller's behalf. */
   trust: TrustSettings;
 }
@@ -100,7 +103,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const roles = new Set(options.roles ?? ['api', 'gateway']);
   // Evaluations run inside the api process: any left running belong to a server that stopped.
   if (roles.has('api')) await evaluations.failInterrupted();
-  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard, trust };
+  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard, release: evaluations.release, trust };
 
   await app.register(swagger, {
     openapi: {
@@ -138,7 +141,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     }));
     await gw.start();
     app.decorate('gateway', gw);
-    const controller = new RolloutController(options.database.db, gw, options.rolloutIntervalMs);
+    const controller = new RolloutController(options.database.db, evaluations.release, gw, options.rolloutIntervalMs);
     controller.start();
     app.addHook('onClose', async () => {
       await controller.close();

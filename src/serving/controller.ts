@@ -8,17 +8,20 @@ import type { Kysely } from 'kysely';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import { Periodic } from '../core/periodic.js';
 import { SlipwayError } from '../core/errors.js';
+import type { ReleaseEligibility } from '../core/release.js';
 import type { DB } from '../db/schema.js';
-import { getVersionByAlias } from '../registry/aliases.js';
+import { getVersionByAlias, listStageHistory } from '../registry/aliases.js';
 import { analyseStep } from './analysis.js';
 import { changeDeployment, listDeployments, promoteCandidate, rollback, startRollout, type Deployment } from './deployments.js';
 import type { Gateway } from './gateway.js';
+import { isReleaseRefusal } from './release.js';
 
 export class RolloutController {
   private readonly loop: Periodic;
 
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly release: ReleaseEligibility,
     private readonly gateway: Gateway,
     intervalMs = 1000,
   ) {
@@ -45,6 +48,17 @@ export class RolloutController {
     if (!(e instanceof SlipwayError && e.code === 'INVALID_STATE')) throw e;
   }
 
+  /**
+   * Said as it is: the alias moved away from the version answering, or (after an admin override) the deployment was
+   * moved off an alias that never moved.
+   */
+  private async whyHeal(d: Deployment, alias: string, target: number): Promise<string> {
+    const moves = await listStageHistory(this.db, d.model, { kind: 'alias', limit: 100 });
+    const last = moves.find((m) => m.key === alias);
+    if (last && last.to === String(target) && last.at >= d.updatedAt) return `@${alias} moved to v${target}`;
+    return `@${alias} points at v${target} while v${d.stable} answers: canary toward v${target}`;
+  }
+
   private async step(d: Deployment): Promise<void> {
     if (d.alias && d.candidate === null) {
       const target = await getVersionByAlias(this.db, d.model, d.alias).then(
@@ -52,7 +66,7 @@ export class RolloutController {
         () => null,
       );
       if (target !== null && target !== d.stable && target !== d.rejected) {
-        const next = await startRollout(this.db, SYSTEM_ACTOR, d.name, { mode: 'canary', version: target }, `@${d.alias} moved to v${target}`);
+        const next = await startRollout(this.db, this.release, SYSTEM_ACTOR, d.name, { mode: 'canary', version: target }, await this.whyHeal(d, d.alias, target));
         await this.gateway.apply(next);
       }
       return;
@@ -67,12 +81,19 @@ export class RolloutController {
     if (a.inconclusive) return;
     let next: Deployment;
     if (!a.passed) {
-      next = await rollback(this.db, SYSTEM_ACTOR, d.name, `canary analysis failed at step ${step + 1} of ${steps.length}: ${a.reasons.join('; ')}`);
+      next = await rollback(this.db, this.release, SYSTEM_ACTOR, d.name, `canary analysis failed at step ${step + 1} of ${steps.length}: ${a.reasons.join('; ')}`);
     } else if (step + 1 >= steps.length) {
-      next = await promoteCandidate(this.db, SYSTEM_ACTOR, d.name, `canary passed all ${steps.length} steps (${a.candidate.requests} requests in the last)`);
+      try {
+        next = await promoteCandidate(this.db, this.release, SYSTEM_ACTOR, d.name, `canary passed all ${steps.length} steps (${a.candidate.requests} requests in the last)`);
+      } catch (e) {
+        // A canary of an ungated version (allowed by its policy) may never take all traffic: it ends here.
+        if (!isReleaseRefusal(e)) throw e;
+        next = await rollback(this.db, this.release, SYSTEM_ACTOR, d.name, `canary passed all ${steps.length} steps but may not take all traffic: ${e.message}`);
+      }
     } else {
       next = await changeDeployment(
         this.db,
+        this.release,
         SYSTEM_ACTOR,
         d.name,
         'canary-step',

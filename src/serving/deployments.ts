@@ -9,9 +9,13 @@ import type { Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { alreadyExists, invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
 import { onDuplicate } from '../db/unique.js';
+import type { ReleaseEligibility } from '../core/release.js';
 import type { DB, DeploymentRow } from '../db/schema.js';
 import { getVersionByAlias } from '../registry/aliases.js';
 import { getModelVersion } from '../registry/versions.js';
+import { authorizeExposure, type ExposureDecision, type Override, type ReleaseNote } from './release.js';
+
+export type { Override, ReleaseNote } from './release.js';
 
 export type TrafficMode = 'stable' | 'canary' | 'shadow' | 'ab';
 
@@ -77,6 +81,11 @@ export interface DeploymentState {
   samplingRate: number;
   /** Absent in revisions written before it existed: in process, no batching. */
   runtime?: RuntimeSettings | null;
+  /**
+   * Which versions answer user traffic and why (gate passed, no gate, or an admin override), as decided when the
+   * change that made them answer was written. Absent in revisions written before it existed.
+   */
+  release?: ReleaseNote[];
   /** What the last change was, and why. */
   lastAction: string;
   lastReason: string | null;
@@ -160,7 +169,7 @@ function checkRuntime(r: RuntimeSettings | undefined): RuntimeSettings | null {
   return { threads: r.threads, batching: b ? { maxBatchRows: b.maxBatchRows, maxDelayMs: b.maxDelayMs } : null };
 }
 
-export async function createDeployment(db: Kysely<DB>, actor: Actor, input: CreateDeploymentInput): Promise<Deployment> {
+export async function createDeployment(db: Kysely<DB>, release: ReleaseEligibility, actor: Actor, input: CreateDeploymentInput, override?: Override): Promise<Deployment> {
   if (!NAME.test(input.name)) throw invalid(`Invalid deployment name "${input.name}": use 1-63 lowercase letters, digits and dashes, starting with a letter or digit.`, { field: 'name' });
   if (input.alias !== undefined && input.version !== undefined) throw invalid('Give an alias to follow or a version to pin, not both.', { field: 'version' });
   const alias = input.version === undefined ? (input.alias ?? 'production') : null;
@@ -182,6 +191,8 @@ export async function createDeployment(db: Kysely<DB>, actor: Actor, input: Crea
     lastAction: 'create',
     lastReason: null,
   };
+  const decision = await authorizeExposure(release, actor, null, state, override);
+  state.release = decision.notes;
   const now = nowMs();
   // Two creates of one name both pass the check on PostgreSQL; the second then fails on the key.
   return onDuplicate(() => db.transaction().execute(async (trx) => {
@@ -192,47 +203,106 @@ export async function createDeployment(db: Kysely<DB>, actor: Actor, input: Crea
     const revision = Number(last?.r ?? 0) + 1;
     const row: DeploymentRow = { name: input.name, model_name: state.model, revision, spec: JSON.stringify(state), created_at: now, updated_at: now, created_by: actor.name, deleted_at: null };
     await trx.insertInto('deployments').values(row).execute();
-    await trx.insertInto('deployment_revisions').values({ name: input.name, revision, spec: row.spec, action: 'create', reason: null, actor: actor.name, at: now }).execute();
+    await trx.insertInto('deployment_revisions').values({ name: input.name, revision, spec: row.spec, action: 'create', reason: overrideReason(decision), actor: actor.name, at: now }).execute();
     await recordAudit(trx, actor, { action: 'deployment.create', targetType: 'deployment', targetId: input.name, after: state });
+    await auditOverrides(trx, actor, input.name, revision, decision);
     return toDeployment(row);
   }), () => alreadyExists(`A deployment named "${input.name}" already exists.`));
 }
 
+export interface ChangeOptions {
+  reason?: string | null;
+  /** Refuse the change when the deployment is no longer at this revision. */
+  expectRevision?: number;
+  /** An admin's written reason to let a version that has not passed the release gate answer traffic. */
+  override?: Override;
+}
+
 /**
- * Applies a change: reads the current state, lets `change` return the next one (or throw to refuse), and writes it
- * as a new revision. With `expectRevision`, a deployment changed by someone else since is refused.
+ * Applies a change: reads the current state, lets `change` return the next one (or throw to refuse), checks who
+ * would answer traffic against the release rule, and writes it as a new revision. A change that leaves the state as
+ * it is writes nothing and returns the current revision. With `expectRevision`, a deployment changed by someone
+ * else since is refused.
  */
 export async function changeDeployment(
   db: Kysely<DB>,
+  release: ReleaseEligibility,
   actor: Actor,
   name: string,
   action: string,
   change: (current: Deployment) => DeploymentState,
-  options: { reason?: string | null; expectRevision?: number } = {},
+  options: ChangeOptions = {},
 ): Promise<Deployment> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('deployments').selectAll().where('name', '=', name).where('deleted_at', 'is', null).executeTakeFirst();
-    if (!row) throw notFound(`No deployment named "${name}".`);
-    const current = toDeployment(row);
+  // The release check reads other domains' rows and may not run inside the write transaction (SQLite has one
+  // connection), so it runs on a read of the state and the write insists that state is still current.
+  for (let attempt = 1; ; attempt++) {
+    const current = await getDeployment(db, name);
     if (options.expectRevision !== undefined && options.expectRevision !== current.revision) {
       throw invalidState(`Deployment "${name}" changed since revision ${options.expectRevision} (it is at ${current.revision}); read it again and retry.`);
     }
-    const { revision: _r, createdAt: _c, updatedAt: _u, createdBy: _b, ...before } = current;
-    const next: DeploymentState = { ...change(current), lastAction: action, lastReason: options.reason ?? null };
-    const revision = current.revision + 1;
-    const now = nowMs();
-    const spec = JSON.stringify(next);
-    const updated = await trx
-      .updateTable('deployments')
-      .set({ spec, revision, updated_at: now })
-      .where('name', '=', name)
-      .where('revision', '=', current.revision)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw invalidState(`Deployment "${name}" changed while this change was made; retry.`);
-    await trx.insertInto('deployment_revisions').values({ name, revision, spec, action, reason: options.reason ?? null, actor: actor.name, at: now }).execute();
-    await recordAudit(trx, actor, { action: `deployment.${action}`, targetType: 'deployment', targetId: name, before, after: next });
-    return { ...next, revision, createdAt: current.createdAt, updatedAt: now, createdBy: current.createdBy };
-  });
+    const before = strip(current);
+    const proposed = change(current);
+    if (sameState(before, proposed)) return current;
+    const decision = await authorizeExposure(release, actor, before, proposed, options.override);
+    const next: DeploymentState = { ...proposed, release: decision.notes, lastAction: action, lastReason: options.reason ?? null };
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const revision = current.revision + 1;
+        const now = nowMs();
+        const spec = JSON.stringify(next);
+        const updated = await trx
+          .updateTable('deployments')
+          .set({ spec, revision, updated_at: now })
+          .where('name', '=', name)
+          .where('revision', '=', current.revision)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new StaleRead();
+        const reason = [options.reason ?? null, overrideReason(decision)].filter((r) => r !== null).join('; ') || null;
+        await trx.insertInto('deployment_revisions').values({ name, revision, spec, action, reason, actor: actor.name, at: now }).execute();
+        await recordAudit(trx, actor, { action: `deployment.${action}`, targetType: 'deployment', targetId: name, before, after: next });
+        await auditOverrides(trx, actor, name, revision, decision);
+        return { ...next, revision, createdAt: current.createdAt, updatedAt: now, createdBy: current.createdBy };
+      });
+    } catch (e) {
+      if (!(e instanceof StaleRead)) throw e;
+      if (options.expectRevision !== undefined || attempt >= 3) throw invalidState(`Deployment "${name}" changed while this change was made; retry.`);
+    }
+  }
+}
+
+class StaleRead extends Error {}
+
+/** Equal as deployment states, ignoring the notes of the last change: an identical request is a no-op. */
+function sameState(a: DeploymentState, b: DeploymentState): boolean {
+  const key = (s: DeploymentState) => {
+    const { lastAction: _a, lastReason: _r, release: _n, ...rest } = s;
+    return canonical(rest);
+  };
+  return key(a) === key(b);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+function overrideReason(d: ExposureDecision): string | null {
+  return d.overridden.length === 0 ? null : d.overridden.map((n) => `release gate overridden for v${n.version}: ${n.override!.reason}`).join('; ');
+}
+
+/** Every use of the override gets its own audit entry, so a reviewer can list them. */
+async function auditOverrides(trx: Kysely<DB>, actor: Actor, name: string, revision: number, d: ExposureDecision): Promise<void> {
+  for (const n of d.overridden) {
+    await recordAudit(trx, actor, { action: 'deployment.gate_override', targetType: 'deployment', targetId: name, after: { revision, version: n.version, exposure: n.exposure, gate: n.gate, reason: n.override!.reason } });
+  }
 }
 
 export interface RolloutInput {
@@ -245,14 +315,18 @@ export interface RolloutInput {
   stickyHeader?: string;
 }
 
-/** Starts a canary, a shadow or an A/B test of another version of the deployment's model against the stable one. */
-export async function startRollout(db: Kysely<DB>, actor: Actor, name: string, input: RolloutInput, reason?: string): Promise<Deployment> {
+/**
+ * Starts a canary, a shadow or an A/B test of another version of the deployment's model against the stable one.
+ * Asking again for the rollout already running changes nothing (its step and timer go on).
+ */
+export async function startRollout(db: Kysely<DB>, release: ReleaseEligibility, actor: Actor, name: string, input: RolloutInput, reason?: string, override?: Override): Promise<Deployment> {
   const d = await getDeployment(db, name);
   const v = await getModelVersion(db, d.model, input.version);
   if (v.version === d.stable) throw invalid(`v${v.version} is already the stable version of "${name}".`, { field: 'version' });
   const steps = input.steps ? checkSteps(input.steps) : d.canary.steps;
   return changeDeployment(
     db,
+    release,
     actor,
     name,
     input.mode,
@@ -261,24 +335,33 @@ export async function startRollout(db: Kysely<DB>, actor: Actor, name: string, i
         throw invalidState(`"${name}" is already running a ${cur.mode} of v${cur.candidate}; promote it or roll it back first.`);
       }
       const weight = input.mode === 'canary' ? steps[0]!.weight : checkWeight(input.weight ?? 0.5, 'weight');
+      const thresholds = { ...cur.canary.thresholds, ...input.thresholds };
+      const stickyHeader = (input.stickyHeader ?? cur.stickyHeader).toLowerCase();
+      const running = cur.candidate === v.version && cur.mode === input.mode;
+      const unchanged = running && (input.mode === 'canary' || cur.weight === weight) && sameSteps(cur.canary.steps, steps) && sameThresholds(cur.canary.thresholds, thresholds) && cur.stickyHeader === stickyHeader;
+      if (unchanged) return strip(cur);
       return {
         ...strip(cur),
         candidate: v.version,
         rejected: null,
         mode: input.mode,
         weight,
-        canary: { steps, step: 0, stepStartedAt: nowMs(), thresholds: { ...cur.canary.thresholds, ...input.thresholds } },
-        stickyHeader: (input.stickyHeader ?? cur.stickyHeader).toLowerCase(),
+        canary: { steps, step: 0, stepStartedAt: nowMs(), thresholds },
+        stickyHeader,
       };
     },
-    { reason: reason ?? null },
+    { reason: reason ?? null, ...(override ? { override } : {}) },
   );
 }
 
+const sameSteps = (a: CanaryStep[], b: CanaryStep[]) => a.length === b.length && a.every((s, i) => s.weight === b[i]!.weight && s.durationSeconds === b[i]!.durationSeconds);
+const sameThresholds = (a: AnalysisThresholds, b: AnalysisThresholds) => (Object.keys(b) as (keyof AnalysisThresholds)[]).every((k) => a[k] === b[k]);
+
 /** The candidate becomes the stable version and takes all traffic. */
-export async function promoteCandidate(db: Kysely<DB>, actor: Actor, name: string, reason?: string): Promise<Deployment> {
+export async function promoteCandidate(db: Kysely<DB>, release: ReleaseEligibility, actor: Actor, name: string, reason?: string, override?: Override): Promise<Deployment> {
   return changeDeployment(
     db,
+    release,
     actor,
     name,
     'promote',
@@ -286,17 +369,18 @@ export async function promoteCandidate(db: Kysely<DB>, actor: Actor, name: strin
       if (cur.candidate === null) throw invalidState(`"${name}" has no candidate to promote.`);
       return { ...strip(cur), stable: cur.candidate, previous: cur.stable, candidate: null, mode: 'stable', weight: 0 };
     },
-    { reason: reason ?? null },
+    { reason: reason ?? null, ...(override ? { override } : {}) },
   );
 }
 
 /**
  * Returns all traffic to the last stable version at once: during a rollout, the stable version (the candidate is
- * dropped); after a promotion, the version it replaced.
+ * dropped); after a promotion, the version it replaced (which must still be allowed to answer).
  */
-export async function rollback(db: Kysely<DB>, actor: Actor, name: string, reason: string): Promise<Deployment> {
+export async function rollback(db: Kysely<DB>, release: ReleaseEligibility, actor: Actor, name: string, reason: string, override?: Override): Promise<Deployment> {
   return changeDeployment(
     db,
+    release,
     actor,
     name,
     'rollback',
@@ -305,7 +389,7 @@ export async function rollback(db: Kysely<DB>, actor: Actor, name: string, reaso
       if (cur.previous !== null) return { ...strip(cur), stable: cur.previous, previous: null, mode: 'stable', weight: 0 };
       throw invalidState(`"${name}" has nothing to roll back to: no rollout is running and v${cur.stable} was not promoted over another version.`);
     },
-    { reason },
+    { reason, ...(override ? { override } : {}) },
   );
 }
 
@@ -316,7 +400,7 @@ export async function listRevisions(db: Kysely<DB>, name: string): Promise<Revis
 }
 
 /** Makes an earlier revision's state current again (as a new revision). */
-export async function restoreRevision(db: Kysely<DB>, actor: Actor, name: string, revision: number): Promise<Deployment> {
+export async function restoreRevision(db: Kysely<DB>, release: ReleaseEligibility, actor: Actor, name: string, revision: number, override?: Override): Promise<Deployment> {
   const row = await db.selectFrom('deployment_revisions').select('spec').where('name', '=', name).where('revision', '=', revision).executeTakeFirst();
   if (!row) throw notFound(`Deployment "${name}" has no revision ${revision}.`);
   const old = JSON.parse(row.spec) as DeploymentState;
@@ -327,7 +411,7 @@ export async function restoreRevision(db: Kysely<DB>, actor: Actor, name: string
       });
     }
   }
-  return changeDeployment(db, actor, name, 'restore', () => ({ ...old }), { reason: `restored revision ${revision}` });
+  return changeDeployment(db, release, actor, name, 'restore', () => ({ ...old }), { reason: `restored revision ${revision}`, ...(override ? { override } : {}) });
 }
 
 export async function deleteDeployment(db: Kysely<DB>, actor: Actor, name: string): Promise<void> {

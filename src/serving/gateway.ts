@@ -18,6 +18,7 @@ import { deploymentRevisions, getDeployment, type Deployment, type RuntimeSettin
 import type { GatewayMetrics } from './metrics.js';
 import { newPredictionId, type PredictionLog } from './prediction-log.js';
 import type { ServingSketches } from '../monitoring/sketcher.js';
+import { exposureOf } from './release.js';
 
 export type Role = 'stable' | 'candidate' | 'shadow';
 
@@ -259,8 +260,10 @@ export class Gateway {
     const deployment = this.deployment(name);
     let { version, role } = this.route(deployment, requestKey);
     if (pinned !== undefined && pinned !== version) {
-      if (pinned !== deployment.stable && pinned !== deployment.candidate) {
-        throw new SlipwayError('NOT_FOUND', `Deployment "${name}" does not serve version ${pinned}; it serves v${deployment.stable}${deployment.candidate !== null ? ` and v${deployment.candidate}` : ''}.`);
+      // Only a version that answers traffic may be asked by number: a shadow candidate answers nobody.
+      const answering = [...exposureOf(deployment).keys()];
+      if (!answering.includes(pinned)) {
+        throw new SlipwayError('NOT_FOUND', `Deployment "${name}" does not answer with version ${pinned}; it answers with ${answering.map((v) => `v${v}`).join(' and ')}.`);
       }
       version = pinned;
       role = pinned === deployment.stable ? 'stable' : 'candidate';

@@ -25,9 +25,15 @@ const Thresholds = Type.Partial(
   Type.Object({ maxErrorRateIncrease: Type.Number({ minimum: 0 }), maxLatencyRatio: Type.Number({ minimum: 1 }), maxPredictionShift: Type.Number({ minimum: 0, maximum: 1 }), minRequests: Type.Integer({ minimum: 1 }), latencySlackMs: Type.Number({ minimum: 0 }), maxAccuracyDrop: Type.Number({ minimum: 0, maximum: 1 }), minLabels: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
 );
 
+/** An admin's written reason to let a version that has not passed the release gate answer traffic (audited). */
+const OverrideField = Type.Optional(
+  Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000, description: 'why the release gate is overridden, at least 10 characters' }) }, { additionalProperties: false, description: 'admin only' }),
+);
+
 const CreateBody = Type.Object(
   {
     name: Type.String(),
+    override: OverrideField,
     model: Type.String({ minLength: 1 }),
     alias: Type.Optional(Type.String({ minLength: 1 })),
     version: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -56,10 +62,11 @@ const RolloutBody = Type.Object(
     thresholds: Type.Optional(Thresholds),
     stickyHeader: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     reason: Type.Optional(Type.String({ maxLength: 2000 })),
+    override: OverrideField,
   },
   { additionalProperties: false },
 );
-const Reason = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+const Reason = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })), override: OverrideField }, { additionalProperties: false });
 
 const json = (d: D.Deployment) => ({ ...d, createdAt: isoOf(d.createdAt)!, updatedAt: isoOf(d.updatedAt)! });
 
@@ -95,7 +102,8 @@ function registerDeploymentRoutes(api: App, ctx: AppContext, local: Gateway | nu
     return { deployment: json(d) };
   };
   api.post('/deployments', { schema: { tags, body: CreateBody } }, async (req, reply) => {
-    const d = await D.createDeployment(db, req.actor, req.body);
+    const { override, ...input } = req.body;
+    const d = await D.createDeployment(db, ctx.release, req.actor, input, override);
     return reply.status(201).send(await changed(d));
   });
   api.get('/deployments', { schema: { tags } }, async () => ({ deployments: (await D.listDeployments(db)).map(json) }));
@@ -106,18 +114,18 @@ function registerDeploymentRoutes(api: App, ctx: AppContext, local: Gateway | nu
     return reply.status(204).send();
   });
   api.post('/deployments/:name/rollout', { schema: { tags, params: NameParam, body: RolloutBody } }, async (req) => {
-    const { reason, ...input } = req.body;
-    return changed(await D.startRollout(db, req.actor, req.params.name, input, reason));
+    const { reason, override, ...input } = req.body;
+    return changed(await D.startRollout(db, ctx.release, req.actor, req.params.name, input, reason, override));
   });
-  api.post('/deployments/:name/promote', { schema: { tags, params: NameParam, body: Reason } }, async (req) => changed(await D.promoteCandidate(db, req.actor, req.params.name, req.body.reason)));
+  api.post('/deployments/:name/promote', { schema: { tags, params: NameParam, body: Reason } }, async (req) => changed(await D.promoteCandidate(db, ctx.release, req.actor, req.params.name, req.body.reason, req.body.override)));
   api.post('/deployments/:name/rollback', { schema: { tags, params: NameParam, body: Reason } }, async (req) =>
-    changed(await D.rollback(db, req.actor, req.params.name, req.body.reason ?? `rolled back by ${req.actor.name}`)),
+    changed(await D.rollback(db, ctx.release, req.actor, req.params.name, req.body.reason ?? `rolled back by ${req.actor.name}`, req.body.override)),
   );
   api.get('/deployments/:name/history', { schema: { tags, params: NameParam } }, async (req) => ({
     revisions: (await D.listRevisions(db, req.params.name)).map((r) => ({ ...r, at: isoOf(r.at)! })),
   }));
-  api.post('/deployments/:name/restore', { schema: { tags, params: NameParam, body: Type.Object({ revision: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }) } }, async (req) =>
-    changed(await D.restoreRevision(db, req.actor, req.params.name, req.body.revision)),
+  api.post('/deployments/:name/restore', { schema: { tags, params: NameParam, body: Type.Object({ revision: Type.Integer({ minimum: 1 }), override: OverrideField }, { additionalProperties: false }) } }, async (req) =>
+    changed(await D.restoreRevision(db, ctx.release, req.actor, req.params.name, req.body.revision, req.body.override)),
   );
   // ---- experiment reports: shadow comparison and A/B analysis (see shadow.ts, ab.ts) ----
   const timeOf = parseIsoTime;

@@ -1,7 +1,7 @@
 import type { Deployment } from '@slipway/client';
 import { ErrorBox, KeyValues, Loading } from '../components/Common';
 import { Promote, Rollback, StartRollout } from '../components/deployment/Actions';
-import { CanaryProgress, Endpoints, History, LastChange } from '../components/deployment/Details';
+import { CanaryProgress, Endpoints, History, LastChange, WhoAnswers } from '../components/deployment/Details';
 import { AbCard, ShadowCard, experimentCards } from '../components/deployment/Experiments';
 import { ActionBadge, ModeBadge, TrafficBar, isAutoRollback, pct } from '../components/deployment/shared';
 import { formatTime } from '../format';
@@ -124,6 +124,8 @@ export function DeploymentPage({ name }: { name: string }) {
             </p>
             <h2>Traffic</h2>
             <TrafficBar traffic={d} />
+            <h2>Who answers, and why</h2>
+            <WhoAnswers d={d} />
             <CanaryProgress d={d} />
             {cards?.shadowFirst ? [shadowCard, abCard] : [abCard, shadowCard]}
             <h2>Last change</h2>

@@ -63,6 +63,37 @@ export function CanaryProgress({ d }: { d: Deployment }) {
   );
 }
 
+/** Which versions answer traffic and why, as the server recorded it; an overridden gate stands out. */
+export function WhoAnswers({ d }: { d: Deployment }) {
+  const notes = d.release ?? [];
+  return (
+    <ul className="who-answers" data-testid="who-answers">
+      {notes.map((n) => (
+        <li key={n.version} className={n.override ? 'gate-override' : undefined}>
+          <strong>v{n.version}</strong> <span className="muted small">{n.exposure === 'full' ? 'stable' : `${d.mode} ${pct(d.weight)}`}</span>{' '}
+          {n.override ? (
+            <span>
+              ⚠ release gate overridden by {n.override.by}: {n.override.reason}
+            </span>
+          ) : (
+            <span className="small">{n.why}</span>
+          )}
+        </li>
+      ))}
+      {notes.length === 0 && (
+        <li>
+          <strong>v{d.stable}</strong> <span className="small muted">no release check recorded: this revision predates it</span>
+        </li>
+      )}
+      {d.candidate !== null && d.mode === 'shadow' && (
+        <li>
+          <strong>v{d.candidate}</strong> <span className="small muted">shadow: sees {pct(d.weight)} of requests, answers none</span>
+        </li>
+      )}
+    </ul>
+  );
+}
+
 /** The last change, its reason and who made it; an automatic rollback stands out. */
 export function LastChange({ d, latest }: { d: Deployment; latest: DeploymentRevision | undefined }) {
   const rev = latest && latest.revision === d.revision ? latest : undefined;
