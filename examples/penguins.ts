@@ -121,11 +121,13 @@ export async function runPenguins(client: SlipwayClient, dir: string, log: (line
   writeFileSync(evalPath, csv(evalRows));
 
   const profile = await profileFile(evalPath);
+  // The server reads only its own store (and configured data roots): upload the file, then register the copy.
+  const { source } = await client.uploadDataset(profile.digest, readFileSync(evalPath));
   await client.registerDataset({
     name: 'penguins-eval',
     digest: profile.digest,
-    source: pathToFileURL(evalPath).href,
-    sourceType: 'local',
+    source,
+    sourceType: 'artifact',
     format: profile.format,
     sizeBytes: profile.sizeBytes,
     rowCount: profile.rowCount,

@@ -66,8 +66,8 @@ describe('dataset source access', () => {
     ].map(url);
     const answers = new Set<string>();
     for (const source of sources) {
-      for (const call of [checkDatasetSource(access, source), copyDatasetSource(access, source, 'x')]) {
-        const e = await errorOf(call);
+      for (const call of [() => checkDatasetSource(access, source), () => copyDatasetSource(access, source, 'x')]) {
+        const e = await errorOf(call());
         expect(e.code).toBe('PERMISSION_DENIED');
         expect(e.message).not.toMatch(/hunter2|root:|password/);
         expect(e.message).toContain('--data-roots');
