@@ -30,8 +30,8 @@ describe(`gate policy integrity (${testDialect})`, () => {
   let editorToken: string;
   const dir = mkdtempSync(join(tmpdir(), 'slipway-policy-'));
 
-  const mlflow = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${editorToken}` }, body: JSON.stringify(body) });
+  const mlflow = async (path: string, body: unknown, token = editorToken) => {
+    const res = await fetch(`${server.url}/api/2.0/mlflow/${path}`, { method: path.endsWith('/delete') ? 'DELETE' : 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as any };
   };
 
@@ -71,17 +71,23 @@ describe(`gate policy integrity (${testDialect})`, () => {
 
   it('keeps the policy through an MLflow rename there and back: @production cannot move past the gate', async () => {
     await editor.setModelAlias('churn', 'production', 1);
-    expect((await mlflow('registered-models/rename', { name: 'churn', new_name: 'churn-tmp' })).status).toBe(200);
+    // Freeing a protected model's name is an admin's decision: another model could take it, policy-less, and be served.
+    for (const [path, body] of [['registered-models/rename', { name: 'churn', new_name: 'churn-tmp' }], ['registered-models/delete', { name: 'churn' }]] as const) {
+      const refused = await mlflow(path, body);
+      expect([refused.status, refused.body.error_code]).toEqual([403, 'PERMISSION_DENIED']);
+      expect(refused.body.message).toMatch(/Only an admin may (rename|delete) churn: its gate policy v3 protects @production, @staging/);
+    }
+    expect((await mlflow('registered-models/rename', { name: 'churn', new_name: 'churn-tmp' }, server.adminToken!)).status).toBe(200);
     expect((await admin.getGatePolicy('churn-tmp')).policy.version).toBe(3);
     const moved = await mlflow('registered-models/alias', { name: 'churn-tmp', alias: 'production', version: '2' });
     expect(moved.status).toBe(400);
     expect(moved.body.message).toMatch(/churn-tmp v2 to @production refused: .*release checks failed/);
-    expect((await mlflow('registered-models/rename', { name: 'churn-tmp', new_name: 'churn' })).status).toBe(200);
+    expect((await mlflow('registered-models/rename', { name: 'churn-tmp', new_name: 'churn' }, server.adminToken!)).status).toBe(200);
     expect((await admin.getModelVersionByAlias('churn', 'production')).version.version).toBe(1);
     expect((await admin.getGatePolicy('churn')).policy.version).toBe(3);
 
     // A new model under an old name starts without the old model's policy or passes.
-    expect((await mlflow('registered-models/rename', { name: 'churn', new_name: 'churn-old' })).status).toBe(200);
+    expect((await mlflow('registered-models/rename', { name: 'churn', new_name: 'churn-old' }, server.adminToken!)).status).toBe(200);
     await admin.createModel({ name: 'churn' });
     await expectError(admin.getGatePolicy('churn'), 404, 'NOT_FOUND', /has no gate policy/);
     expect((await admin.getGatePolicy('churn-old')).policy.version).toBe(3);

@@ -20,3 +20,18 @@ export interface ProposedMove {
 export type PromotionGuard = (move: ProposedMove) => Promise<void>;
 
 export const ALLOW_ALL: PromotionGuard = async () => {};
+
+/** A change of what a model's name stands for (a rename, a delete), as the registry asks the layers above to judge it. */
+export interface IdentityChange {
+  model: string;
+  kind: 'rename' | 'delete';
+  actor: Actor;
+}
+
+/**
+ * Decides whether a model may be renamed or deleted: once its name is free, another model could take it and be
+ * followed by the deployments serving that name. Registered at start-up by the evaluation layer, like the guard above.
+ */
+export type IdentityGuard = (change: IdentityChange) => Promise<void>;
+
+export const ALLOW_ANY_CHANGE: IdentityGuard = async () => {};

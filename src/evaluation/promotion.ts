@@ -4,7 +4,7 @@
  */
 import { recordAudit } from '../access/audit.js';
 import { invalid, SlipwayError } from '../core/errors.js';
-import type { PromotionGuard, ProposedMove } from '../core/promotion.js';
+import type { IdentityGuard, PromotionGuard, ProposedMove } from '../core/promotion.js';
 import { modelIdOf } from '../registry/load.js';
 import { getPolicy, type GatePolicy } from './policies.js';
 import type { Evaluation, EvaluationService } from './service.js';
@@ -77,4 +77,20 @@ async function gateEvaluation(service: EvaluationService, move: ProposedMove, po
     .executeTakeFirst();
   if (reusable) return service.get(reusable.id);
   return service.wait((await service.start(move.actor, { model: move.model, version: move.version })).id);
+}
+
+/**
+ * A protected model keeps its name unless an admin changes it: an editor who renamed or deleted it could register
+ * another model under the name, with no policy, and the deployments following `<name>@<alias>` would serve it.
+ */
+export function protectedIdentity(service: EvaluationService): IdentityGuard {
+  return async ({ model, kind, actor }) => {
+    const policy = await getPolicy(service.db, model);
+    if (!policy || policy.spec.protect.length === 0 || actor.role === 'admin') return;
+    const aliases = policy.spec.protect.map((a) => `@${a}`).join(', ');
+    throw new SlipwayError(
+      'PERMISSION_DENIED',
+      `Only an admin may ${kind} ${model}: its gate policy v${policy.version} protects ${aliases}, and another model taking its name would be served without passing that gate. ${actor.name} is ${actor.role}.`,
+    );
+  };
 }

@@ -10,7 +10,7 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { roleAllows, type Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
-import type { PromotionGuard } from '../core/promotion.js';
+import type { IdentityGuard, PromotionGuard } from '../core/promotion.js';
 import type { ReleaseEligibility } from '../core/release.js';
 import type { Database } from '../db/database.js';
 import type { DB, EvaluationRow } from '../db/schema.js';
@@ -24,7 +24,7 @@ import { modelIdOf } from '../registry/load.js';
 import { releaseEligibility } from './eligibility.js';
 import { getPolicy, listPolicies, setPolicy } from './policies.js';
 import { parsePolicy, settingsOnly, type PolicySpec } from './policy.js';
-import { releaseGate } from './promotion.js';
+import { protectedIdentity, releaseGate } from './promotion.js';
 import { recordRun } from './record.js';
 import type { EvaluationReport } from './report.js';
 import { runEvaluation, type Progress } from './run.js';
@@ -152,6 +152,8 @@ export class EvaluationService {
   readonly db: Kysely<DB>;
   /** The release gate the registry consults before an alias or stage moves. */
   readonly guard: PromotionGuard;
+  /** Who may rename or delete a protected model. */
+  readonly identityGuard: IdentityGuard;
   /** The release rule serving asks before a version answers a deployment's traffic. */
   readonly release: ReleaseEligibility;
 
@@ -162,6 +164,7 @@ export class EvaluationService {
   ) {
     this.db = database.db;
     this.guard = releaseGate(this);
+    this.identityGuard = protectedIdentity(this);
     this.release = releaseEligibility(this.db);
   }
 

@@ -48,7 +48,7 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
 
   app.post('/registered-models/rename', routeOptions(), async (req) => {
     const m = messageOf(req);
-    const model = await models.renameRegisteredModel(db, req.actor, m.requiredString('name'), m.requiredString('new_name'));
+    const model = await models.renameRegisteredModel(db, req.actor, m.requiredString('name'), m.requiredString('new_name'), ctx.identityGuard);
     return { registered_model: registeredModelJson(model) };
   });
 
@@ -59,7 +59,7 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
   });
 
   app.delete('/registered-models/delete', routeOptions(), async (req) => {
-    await models.deleteRegisteredModel(db, req.actor, messageOf(req).requiredString('name'));
+    await models.deleteRegisteredModel(db, req.actor, messageOf(req).requiredString('name'), ctx.identityGuard);
     return {};
   });
 

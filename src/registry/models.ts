@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../access/audit.js';
 import type { Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
+import { ALLOW_ANY_CHANGE, type IdentityGuard } from '../core/promotion.js';
 import { alreadyExists, invalid } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
 import { LIMITS, validateKey, validateValueLength } from '../tracking/limits.js';
@@ -54,8 +55,9 @@ export async function getRegisteredModel(db: Kysely<DB>, name: unknown): Promise
 }
 
 /** Renames a model; its versions, tags, aliases and history follow it, and its id (what policies hang on) stays. */
-export async function renameRegisteredModel(db: Kysely<DB>, actor: Actor, name: unknown, newName: unknown): Promise<RegisteredModel> {
+export async function renameRegisteredModel(db: Kysely<DB>, actor: Actor, name: unknown, newName: unknown, guard: IdentityGuard = ALLOW_ANY_CHANGE): Promise<RegisteredModel> {
   const to = validateModelName(newName, 'new_name');
+  if (typeof name === 'string' && name !== to) await guard({ model: name, kind: 'rename', actor });
   await db.transaction().execute(async (trx) => {
     const row = await requireModelRow(trx, name);
     if (row.name === to) return;
@@ -90,7 +92,8 @@ export async function updateRegisteredModel(db: Kysely<DB>, actor: Actor, name: 
 }
 
 /** Deletes a model with all its versions, tags, aliases and their history, as MLflow does. */
-export async function deleteRegisteredModel(db: Kysely<DB>, actor: Actor, name: unknown): Promise<void> {
+export async function deleteRegisteredModel(db: Kysely<DB>, actor: Actor, name: unknown, guard: IdentityGuard = ALLOW_ANY_CHANGE): Promise<void> {
+  if (typeof name === 'string') await guard({ model: name, kind: 'delete', actor });
   await db.transaction().execute(async (trx) => {
     const row = await requireModelRow(trx, name);
     const versions = await trx.selectFrom('model_versions').select(['id', 'version']).where('name', '=', row.name).execute();
