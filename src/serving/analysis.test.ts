@@ -56,3 +56,25 @@ describe('canary analysis', () => {
     expect(await analyseStep(db, 'd', 1, 2, 0, 2000, { ...t, minLabels: 100, minRequests: 1000 })).toMatchObject({ passed: false, inconclusive: false });
   });
 });
+
+describe('prediction shift', () => {
+  const scores = (n: number, shiftBy: number) => Array.from({ length: n }, (_, i) => ({ label: '1', probabilities: { '0': 0, '1': (i + 0.5) / n + shiftBy } }));
+  const insert = (role: 'stable' | 'candidate', version: number, outputs: object[]) =>
+    store.database.db.insertInto('predictions').values(outputs.map((o) => row(role, version, { outputs: JSON.stringify(o) }))).execute();
+
+  it('fails a step only on a shift beyond sampling noise, whatever its size', async () => {
+    const t = { ...DEFAULT_THRESHOLDS, minRequests: 10 };
+    // 20 against 20 uniform scores, the candidate's moved by 0.25: KS 0.25 > 0.2, but p = 0.571 (scipy 1.10.1 ks_2samp).
+    await insert('stable', 1, scores(20, 0));
+    await insert('candidate', 2, scores(20, 0.25));
+    const small = await analyseStep(store.database.db, 'd', 1, 2, 0, 2000, t);
+    expect(small.predictionShift).toBeCloseTo(0.25, 12);
+    expect(small).toMatchObject({ passed: true, reasons: [] });
+    // The same shift on 400 against 400: KS 0.2525, p = 1.3e-11 (scipy 1.10.1 ks_2samp), a real shift.
+    await insert('stable', 1, scores(380, 0));
+    await insert('candidate', 2, scores(380, 0.25));
+    const large = await analyseStep(store.database.db, 'd', 1, 2, 0, 2000, t);
+    expect(large.passed).toBe(false);
+    expect(large.reasons).toEqual([expect.stringMatching(/^predictions shifted from stable's \(KS 0\.2\d+ > 0\.2, p = .* on 400 and 400 predictions\)$/)]);
+  });
+});
