@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,35 +8,8 @@ import { SlipwayClient } from '../src/client/index.js';
 import { openDatabase } from '../src/db/database.js';
 import { PREDICTION_DURABLE_WITHIN_MS } from '../src/serving/prediction-log.js';
 import { dropPgSchema, testDialect, testPgUrl } from './db.js';
+import { exited, startServerProcess } from './server-process.js';
 import { churnModel, registerOnnx } from './eval-fixtures.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-
-async function startServerProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'server', '--port', String(port), '--log-level', 'error', ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 400; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { child, url };
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
 
 describe(`answered predictions survive kill -9 of the gateway under load (${testDialect})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'slipway-kill-gw-'));
