@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { resolveServerConfig, type ServerFlags } from '../core/config.js';
+import { isLoopback, resolveServerConfig, type ServerFlags } from '../core/config.js';
 import { startServer, type RunningServer } from '../server/start.js';
 import { VERSION } from '../version.js';
 import { examples, type Io } from './common.js';
@@ -54,6 +54,9 @@ async function serve(io: Io, flags: ServerFlags): Promise<void> {
     `Slipway ${VERSION} listening on ${url} (store ${redact(config.databaseUrl)}, artifacts ${config.artifactsUri}, auth ${config.auth ? 'on' : 'off'}). ` +
       `Point MLflow at it: export MLFLOW_TRACKING_URI=${url}`,
   );
+  if (!isLoopback(config.host) && !config.trust.allowedHosts.includes('*')) {
+    println(io, `Answering only requests addressed to ${config.trust.allowedHosts.join(', ')}: add the names clients use with --allowed-hosts (SLIPWAY_ALLOWED_HOSTS).`);
+  }
   if (running.bootstrap.message) println(io, running.bootstrap.message);
   if (running.bootstrapToken) {
     println(io);
