@@ -201,6 +201,10 @@ describe.skipIf(testDialect !== 'sqlite' || (!ready && !process.env.CI))('web UI
     const actions = page.getByRole('complementary', { name: 'Actions' });
     expect(await actions.getByRole('button', { name: 'Promote v2' }).count()).toBe(1);
     expect(await page.getByTestId('endpoints').innerText()).toContain('/v2/models/churn-live/infer');
+    // Each answering version says why it may answer.
+    const who = await page.getByTestId('who-answers').innerText();
+    expect(who).toMatch(/v1 stable @production of churn-served is not protected by a gate policy/);
+    expect(who).toMatch(/v2 ab 30%/);
     await shot('deployment-ab');
 
     // Roll back through the confirm dialog, with a reason.
