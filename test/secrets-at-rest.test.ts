@@ -46,6 +46,7 @@ describe(`secrets at rest (${testDialect})`, () => {
   it('stores signing keys and Slack URLs encrypted, never answers them, and still signs with the key', async () => {
     await alerts.createChannel({ name: 'signed', type: 'webhook', url: hookUrl, secret: SIGNING_KEY });
     await alerts.createChannel({ name: 'team', type: 'slack', url: SLACK_URL });
+    await alerts.createChannel({ name: 'pager', type: 'webhook', url: `${hookUrl}?token=querysecret` });
     const signed = await rawRow('signed');
     const team = await rawRow('team');
     expect(signed.secret).toMatch(/^enc:v1:/);
@@ -59,7 +60,11 @@ describe(`secrets at rest (${testDialect})`, () => {
     expect(listed).not.toContain('enc:v1:');
     expect((await alerts.listChannels()).channels.find((c) => c.name === 'team')).toMatchObject({ url: 'https://hooks.slack.com/***', secret: null });
     expect((await alerts.listChannels()).channels.find((c) => c.name === 'signed')).toMatchObject({ url: hookUrl, secret: '***' });
+    // A token in a webhook's query string is a credential too.
+    expect((await alerts.listChannels()).channels.find((c) => c.name === 'pager')).toMatchObject({ url: `${hookUrl}?***` });
+    expect(JSON.stringify(await rawRow('pager'))).not.toContain('querysecret');
     const audit = JSON.stringify(await server.store.database.db.selectFrom('audit_log').selectAll().execute());
+    expect(audit).not.toContain('querysecret');
     expect(audit).not.toContain(SIGNING_KEY);
     expect(audit).not.toContain('slackpathsecret');
 

@@ -285,8 +285,10 @@ const shownUrl = (c: AlertChannelRow, box: SecretBox): string => {
   } catch {
     return '***';
   }
-  if (c.type !== 'slack') return url;
-  return `${new URL(url).origin}/***`;
+  // A Slack URL is itself the credential; a webhook's path is not, but a token may ride in its query or user info.
+  const u = new URL(url);
+  if (c.type === 'slack') return `${u.origin}/***`;
+  return `${u.protocol}//${u.username || u.password ? '***@' : ''}${u.host}${u.pathname}${u.search ? '?***' : ''}`;
 };
 
 export const toChannel = (c: AlertChannelRow, box: SecretBox): Channel => ({ name: c.name, type: c.type, url: shownUrl(c, box), secret: c.secret ? '***' : null, createdAt: isoOf(Number(c.created_at))!, createdBy: c.created_by });
