@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlipwayError } from '../core/errors.js';
 import { CircuitBreaker } from './breaker.js';
 import type { Column, Frame } from './frame.js';
-import { breakerStateOf, decodePredictions, openHttpRuntime } from './http.js';
+import { breakerStateOf, decodePredictions, MAX_ANSWER_BYTES, openHttpRuntime } from './http.js';
 
 const num = (values: number[]): Column => ({ kind: 'number', values: Float64Array.from(values) });
 const str = (values: (string | null)[]): Column => ({ kind: 'string', values });
@@ -276,6 +276,24 @@ describe('openHttpRuntime', () => {
     await expectCode((await openHttpRuntime(base, { allowedHosts })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /without a "predictions" array/);
     handler = (_b, _req, res) => json(res, 200, { predictions: ['maybe'] });
     await expectCode((await openHttpRuntime(base, { allowedHosts, classes: ['no', 'yes'] })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /predicted a class that is not one of no, yes \(row 0\)/);
+  });
+
+  it('stops reading an answer past the size cap, whatever the server keeps sending', async () => {
+    let sent = 0;
+    handler = (_b, _req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"predictions": [');
+      const chunk = Buffer.alloc(1024 * 1024, '1,');
+      // Endless, until the client hangs up: only the cap can end this request.
+      const more = () => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+        if (!res.destroyed) res.once('drain', more);
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      more();
+    };
+    await expectCode((await openHttpRuntime(base, { allowedHosts })).predict(frameOf({ a: num([1]) })), 'INVALID_STATE', /answered more than 64 MiB for one batch/);
+    expect(sent).toBeLessThan(MAX_ANSWER_BYTES * 2);
   });
 
   it('rejects bad URLs', async () => {

@@ -161,11 +161,13 @@ class HttpModelRuntime implements ModelRuntime {
         await sleep(this.#backoffMs * 2 ** attempt);
         continue;
       }
-      let text: string;
+      if (!res.ok) await res.body?.cancel().catch(() => {});
+      let text = '';
       try {
-        text = await res.text();
+        if (res.ok) text = await readCapped(res, MAX_ANSWER_BYTES);
       } catch (e) {
         if (isTimeout(e)) throw timedOut();
+        if (e instanceof AnswerTooLarge) throw invalidState(`model server ${this.#endpoint} answered more than ${MAX_ANSWER_BYTES / 1024 ** 2} MiB for one batch`, { upstream: 'too_large' });
         throw down(`model server ${this.#endpoint}: reading the answer failed`, { upstream: 'unreachable' });
       }
       if (res.status >= 300 && res.status < 400) {
@@ -195,6 +197,24 @@ class HttpModelRuntime implements ModelRuntime {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The most a model server may answer for one batch: far above any batch's predictions, far below memory. */
+export const MAX_ANSWER_BYTES = 64 * 1024 ** 2;
+
+class AnswerTooLarge extends Error {}
+
+/** The body as text, refused (and the connection dropped) once it passes `max` bytes. */
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) throw new AnswerTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const bad = (r: number, what: string) => invalidState(`prediction ${r} is not ${what} like the first one`);
