@@ -83,7 +83,7 @@ async function score(runtime: ModelRuntime, frame: Frame, who: string, measureLa
   const start = performance.now();
   for (let s = 0; s < frame.rows; s += BATCH_ROWS) {
     signal?.throwIfAborted();
-    const part = await runtime.predict(sliceFrame(frame, s, Math.min(frame.rows, s + BATCH_ROWS))).catch((err: unknown) => {
+    const part = await runtime.predict(sliceFrame(frame, s, Math.min(frame.rows, s + BATCH_ROWS)), signal ? { signal } : {}).catch((err: unknown) => {
       if (err instanceof SlipwayError) throw new SlipwayError(err.code, `Scoring the ${who}: ${err.message}`, err.details);
       throw err;
     });
@@ -99,7 +99,7 @@ async function score(runtime: ModelRuntime, frame: Frame, who: string, measureLa
       signal?.throwIfAborted();
       const r = i % frame.rows;
       const t = performance.now();
-      await runtime.predict(sliceFrame(frame, r, r + 1));
+      await runtime.predict(sliceFrame(frame, r, r + 1), signal ? { signal } : {});
       if (i >= 10) times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);

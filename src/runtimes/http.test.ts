@@ -296,6 +296,20 @@ describe('openHttpRuntime', () => {
     expect(sent).toBeLessThan(MAX_ANSWER_BYTES * 2);
   });
 
+  it('stops a call in flight when the caller cancels, without counting it against the server', async () => {
+    let seen = 0;
+    handler = () => void seen++; // never answers
+    const breaker = new CircuitBreaker({ name: 'cancel', failureThreshold: 1 });
+    const rt = await openHttpRuntime(base, { allowedHosts, timeoutMs: 30_000, breaker });
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(new Error('evaluation cancelled')), 100);
+    const started = Date.now();
+    await expect(rt.predict(frameOf({ a: num([1]) }), { signal: cancel.signal })).rejects.toThrow('evaluation cancelled');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(seen).toBe(1);
+    expect(breakerStateOf(rt)).toBe('closed');
+  });
+
   it('rejects bad URLs', async () => {
     await expect(openHttpRuntime('not a url', { allowedHosts })).rejects.toThrow(/not a URL/);
     await expect(openHttpRuntime('ftp://host/model', { allowedHosts })).rejects.toThrow(/must be http/);

@@ -24,7 +24,7 @@
 import { invalid, invalidState, SlipwayError } from '../core/errors.js';
 import { CircuitBreaker, UNAVAILABLE_CODE, type BreakerOptions, type BreakerState } from './breaker.js';
 import type { Frame } from './frame.js';
-import type { ModelRuntime, Predictions, RuntimeInput } from './types.js';
+import type { ModelRuntime, PredictOptions, Predictions, RuntimeInput } from './types.js';
 import { modelServerEndpoint } from './model-server-url.js';
 import { columnsFor } from './validate.js';
 
@@ -131,11 +131,11 @@ class HttpModelRuntime implements ModelRuntime {
    * is one call for the breaker: it counts once, as a failure only when the server is unavailable (unreachable,
    * timed out, 5xx); any other answer shows the server is up.
    */
-  #post(body: string): Promise<unknown> {
-    return this.breaker ? this.breaker.run(() => this.#attempts(body), isUnavailable) : this.#attempts(body);
+  #post(body: string, signal?: AbortSignal): Promise<unknown> {
+    return this.breaker ? this.breaker.run(() => this.#attempts(body, signal), isUnavailable) : this.#attempts(body, signal);
   }
 
-  async #attempts(body: string): Promise<unknown> {
+  async #attempts(body: string, cancel?: AbortSignal): Promise<unknown> {
     const timedOut = () => down(`model server ${this.#endpoint} did not answer within ${this.#timeoutMs} ms`, { upstream: 'timeout' });
     for (let attempt = 0; ; attempt++) {
       let res: Response;
@@ -145,9 +145,11 @@ class HttpModelRuntime implements ModelRuntime {
           headers: { 'content-type': 'application/json', accept: 'application/json' },
           body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(this.#timeoutMs),
+          signal: cancel ? AbortSignal.any([cancel, AbortSignal.timeout(this.#timeoutMs)]) : AbortSignal.timeout(this.#timeoutMs),
         });
       } catch (e) {
+        // The caller gave up (a cancelled evaluation): its reason, not the server's fault.
+        cancel?.throwIfAborted();
         if (isTimeout(e)) throw timedOut();
         if (connectionError(e) === 'retry' && this.#mayRetry(attempt)) {
           await sleep(this.#backoffMs * 2 ** attempt);
@@ -166,6 +168,7 @@ class HttpModelRuntime implements ModelRuntime {
       try {
         if (res.ok) text = await readCapped(res, MAX_ANSWER_BYTES);
       } catch (e) {
+        cancel?.throwIfAborted();
         if (isTimeout(e)) throw timedOut();
         if (e instanceof AnswerTooLarge) throw invalidState(`model server ${this.#endpoint} answered more than ${MAX_ANSWER_BYTES / 1024 ** 2} MiB for one batch`, { upstream: 'too_large' });
         throw down(`model server ${this.#endpoint}: reading the answer failed`, { upstream: 'unreachable' });
@@ -186,8 +189,8 @@ class HttpModelRuntime implements ModelRuntime {
     }
   }
 
-  async predict(frame: Frame): Promise<Predictions> {
-    const answer = await this.#post(this.#body(frame));
+  async predict(frame: Frame, options: PredictOptions = {}): Promise<Predictions> {
+    const answer = await this.#post(this.#body(frame), options.signal);
     const predictions = Array.isArray(answer) ? answer : (answer as { predictions?: unknown } | null)?.predictions;
     if (!Array.isArray(predictions)) throw invalidState(`model server ${this.#endpoint} answered without a "predictions" array`);
     if (predictions.length !== frame.rows) {

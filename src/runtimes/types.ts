@@ -28,6 +28,11 @@ export interface ModelRuntime {
   /** May be empty for http when unknown (then every frame column is sent). */
   readonly inputs: RuntimeInput[];
   /** The caller batches (e.g. 4096 rows). NaN in outputs is returned as is. */
-  predict(frame: Frame): Promise<Predictions>;
+  predict(frame: Frame, options?: PredictOptions): Promise<Predictions>;
   close(): Promise<void>;
+}
+
+export interface PredictOptions {
+  /** Stops a call in flight (a cancelled evaluation); runtimes that answer in microseconds may ignore it. */
+  signal?: AbortSignal;
 }
