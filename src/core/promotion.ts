@@ -35,3 +35,16 @@ export interface IdentityChange {
 export type IdentityGuard = (change: IdentityChange) => Promise<void>;
 
 export const ALLOW_ANY_CHANGE: IdentityGuard = async () => {};
+
+/** A model's name changed (its identity did not). */
+export interface ModelRenamed {
+  from: string;
+  to: string;
+  actor: Actor;
+}
+
+/**
+ * Moves what a higher layer keeps under a model's name (deployments that serve it, evaluations listed under it) to
+ * its new name, after the rename committed. Registered at start-up, like the guards above.
+ */
+export type RenameFollower = (change: ModelRenamed) => Promise<void>;

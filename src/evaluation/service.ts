@@ -10,7 +10,7 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { roleAllows, type Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
-import type { IdentityGuard, PromotionGuard } from '../core/promotion.js';
+import type { IdentityGuard, RenameFollower, PromotionGuard } from '../core/promotion.js';
 import type { ReleaseEligibility } from '../core/release.js';
 import type { Database } from '../db/database.js';
 import type { DB, EvaluationRow } from '../db/schema.js';
@@ -154,6 +154,11 @@ export class EvaluationService {
   readonly guard: PromotionGuard;
   /** Who may rename or delete a protected model. */
   readonly identityGuard: IdentityGuard;
+  /** Evaluations are listed under their model's current name. */
+  readonly followRename: RenameFollower = async ({ to }) => {
+    const id = await modelIdOf(this.db, to);
+    if (id) await this.db.updateTable('evaluations').set({ model_name: to }).where('model_id', '=', id).execute();
+  };
   /** The release rule serving asks before a version answers a deployment's traffic. */
   readonly release: ReleaseEligibility;
 

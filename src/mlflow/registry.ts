@@ -48,7 +48,7 @@ export function registerRegistryRoutes(app: App, ctx: AppContext): void {
 
   app.post('/registered-models/rename', routeOptions(), async (req) => {
     const m = messageOf(req);
-    const model = await models.renameRegisteredModel(db, req.actor, m.requiredString('name'), m.requiredString('new_name'), ctx.identityGuard);
+    const model = await models.renameRegisteredModel(db, req.actor, m.requiredString('name'), m.requiredString('new_name'), { guard: ctx.identityGuard, followers: ctx.renameFollowers });
     return { registered_model: registeredModelJson(model) };
   });
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../access/audit.js';
 import type { Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
-import { ALLOW_ANY_CHANGE, type IdentityGuard } from '../core/promotion.js';
+import { ALLOW_ANY_CHANGE, type IdentityGuard, type RenameFollower } from '../core/promotion.js';
 import { alreadyExists, invalid } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
 import { LIMITS, validateKey, validateValueLength } from '../tracking/limits.js';
@@ -55,9 +55,16 @@ export async function getRegisteredModel(db: Kysely<DB>, name: unknown): Promise
 }
 
 /** Renames a model; its versions, tags, aliases and history follow it, and its id (what policies hang on) stays. */
-export async function renameRegisteredModel(db: Kysely<DB>, actor: Actor, name: unknown, newName: unknown, guard: IdentityGuard = ALLOW_ANY_CHANGE): Promise<RegisteredModel> {
+export async function renameRegisteredModel(
+  db: Kysely<DB>,
+  actor: Actor,
+  name: unknown,
+  newName: unknown,
+  options: { guard?: IdentityGuard; followers?: RenameFollower[] } = {},
+): Promise<RegisteredModel> {
   const to = validateModelName(newName, 'new_name');
-  if (typeof name === 'string' && name !== to) await guard({ model: name, kind: 'rename', actor });
+  if (typeof name === 'string' && name !== to) await (options.guard ?? ALLOW_ANY_CHANGE)({ model: name, kind: 'rename', actor });
+  let from: string | null = null;
   await db.transaction().execute(async (trx) => {
     const row = await requireModelRow(trx, name);
     if (row.name === to) return;
@@ -69,7 +76,10 @@ export async function renameRegisteredModel(db: Kysely<DB>, actor: Actor, name: 
       await trx.updateTable(table).set({ name: to }).where('name', '=', row.name).execute();
     }
     await recordAudit(trx, actor, { action: 'registered_model.rename', targetType: AUDIT_TYPE, targetId: to, before: { name: row.name }, after: { name: to } });
+    from = row.name;
   });
+  // What other domains keep under the name follows once the rename is committed (each in its own audited change).
+  if (from !== null) for (const follow of options.followers ?? []) await follow({ from, to, actor });
   return getRegisteredModel(db, to);
 }
 

@@ -8,7 +8,7 @@ import { registerAccessRoutes } from '../access/routes.js';
 import { registerAlerting } from '../alerts/routes.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { ServerRole } from '../core/config.js';
-import type { IdentityGuard, PromotionGuard } from '../core/promotion.js';
+import type { IdentityGuard, PromotionGuard, RenameFollower } from '../core/promotion.js';
 import { checkJsonDepth } from '../core/limits.js';
 import type { ReleaseEligibility } from '../core/release.js';
 import { defaultTrust, type TrustSettings } from '../core/trust.js';
@@ -21,6 +21,7 @@ import { GatewayMetrics } from '../serving/metrics.js';
 import { registerMonitoring } from '../monitoring/service.js';
 import { ServingSketches } from '../monitoring/sketcher.js';
 import { PredictionLog } from '../serving/prediction-log.js';
+import { followModelRename } from '../serving/deployments.js';
 import { registerDeploymentControl, registerServingRoutes } from '../serving/routes.js';
 import { EvaluationService } from '../evaluation/service.js';
 import { registerMlflowRoutes } from '../mlflow/routes.js';
@@ -43,6 +44,8 @@ export interface AppContext {
   promotionGuard: PromotionGuard;
   /** Consulted before a model is renamed or deleted. */
   identityGuard: IdentityGuard;
+  /** Move what other domains keep under a model's name after it is renamed. */
+  renameFollowers: RenameFollower[];
   /** Asked before a version answers a deployment's traffic (release gates). */
   release: ReleaseEligibility;
   /** What the server answers and may reach on a caller's behalf. */
@@ -105,7 +108,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const roles = new Set(options.roles ?? ['api', 'gateway']);
   // Evaluations run inside the api process: any left running belong to a server that stopped.
   if (roles.has('api')) await evaluations.failInterrupted();
-  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard, identityGuard: evaluations.identityGuard, release: evaluations.release, trust };
+  const ctx: AppContext = { database: options.database, artifacts: options.artifacts, auth: options.auth, verifier, evaluations, promotionGuard: evaluations.guard, identityGuard: evaluations.identityGuard, renameFollowers: [evaluations.followRename, followModelRename(options.database.db, evaluations.release)], release: evaluations.release, trust };
 
   await app.register(swagger, {
     openapi: {

@@ -9,6 +9,7 @@ import type { Actor } from '../core/actor.js';
 import { nowMs } from '../core/clock.js';
 import { alreadyExists, invalid, invalidState, notFound, SlipwayError } from '../core/errors.js';
 import { onDuplicate } from '../db/unique.js';
+import type { RenameFollower } from '../core/promotion.js';
 import type { ReleaseEligibility } from '../core/release.js';
 import type { DB, DeploymentRow } from '../db/schema.js';
 import { getVersionByAlias } from '../registry/aliases.js';
@@ -272,6 +273,20 @@ export async function changeDeployment(
 }
 
 class StaleRead extends Error {}
+
+/**
+ * Deployments follow their model through a rename: each serving it moves to the new name in a revision of its own
+ * (action `model-renamed`), so a replica resolving `<name>@<alias>` keeps finding the same model.
+ */
+export function followModelRename(db: Kysely<DB>, release: ReleaseEligibility): RenameFollower {
+  return async ({ from, to, actor }) => {
+    const serving = (await listDeployments(db)).filter((d) => d.model === from);
+    for (const d of serving) {
+      await changeDeployment(db, release, actor, d.name, 'model-renamed', (current) => ({ ...strip(current), model: to }), { reason: `model ${from} renamed to ${to}` });
+      await db.updateTable('deployments').set({ model_name: to }).where('name', '=', d.name).execute();
+    }
+  };
+}
 
 /** Equal as deployment states, ignoring the notes of the last change: an identical request is a no-op. */
 function sameState(a: DeploymentState, b: DeploymentState): boolean {
