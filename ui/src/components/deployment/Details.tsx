@@ -235,7 +235,7 @@ export function Endpoints({ d }: { d: Deployment }) {
             A/B callers are assigned by the <code>{d.stickyHeader}</code> header.
           </>
         )}{' '}
-        {pct(d.samplingRate)} of predictions are logged with their inputs and outputs. Prometheus metrics: <a href="/metrics">/metrics</a>.
+        {pct(d.samplingRate)} of predictions are logged with their inputs and outputs. Prometheus metrics: <a href="/metrics">/metrics</a> (with auth on, scrape it with a viewer token unless the server runs with <code>--metrics-public</code>).
       </p>
     </>
   );
