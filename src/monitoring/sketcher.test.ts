@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { testDialect, testStore, type TestStore } from '../../test/db.js';
-import { PredictionLog, newPredictionId, type PredictionLogOptions } from '../serving/prediction-log.js';
+import { newPredictionId } from '../serving/prediction-id.js';
+import { PredictionLog, type PredictionLogOptions } from '../serving/prediction-log.js';
 import { ServingSketches } from './sketcher.js';
 
 let store: TestStore;

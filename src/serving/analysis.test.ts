@@ -3,7 +3,7 @@ import { testStore, type TestStore } from '../../test/db.js';
 import type { PredictionRow } from '../db/schema.js';
 import { analyseStep, ksStatistic } from './analysis.js';
 import { DEFAULT_THRESHOLDS } from './deployments.js';
-import { newPredictionId } from './prediction-log.js';
+import { newPredictionId } from './prediction-id.js';
 
 let store: TestStore;
 beforeEach(async () => {

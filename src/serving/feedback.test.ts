@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlipwayError } from '../core/errors.js';
 import { testStore, type TestStore } from '../../test/db.js';
 import { MAX_FEEDBACK_ITEMS, MAX_LABEL_BYTES, attachLabels, attachLabelsFlushingLog } from './feedback.js';
-import { PredictionLog, insertPredictionRows, newPredictionId } from './prediction-log.js';
+import { newPredictionId } from './prediction-id.js';
+import { PredictionLog } from './prediction-log.js';
+import { insertPredictionRows } from './prediction-rows.js';
 
 let store: TestStore;
 let spillDir: string;

@@ -7,7 +7,9 @@ import { sql, type Kysely } from 'kysely';
 import { nowMs } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
 import type { DB } from '../db/schema.js';
-import { PREDICTION_ID, isPostgres, type PredictionLog } from './prediction-log.js';
+import { PREDICTION_ID } from './prediction-id.js';
+import type { PredictionLog } from './prediction-log.js';
+import { isPostgres } from './prediction-rows.js';
 
 export interface FeedbackItem {
   predictionId: string;

@@ -16,7 +16,8 @@ import { breakerStateOf } from '../runtimes/http.js';
 import type { ModelRuntime, Predictions } from '../runtimes/types.js';
 import { deploymentRevisions, getDeployment, type Deployment, type RuntimeSettings } from './deployments.js';
 import type { GatewayMetrics } from './metrics.js';
-import { newPredictionId, type PredictionLog } from './prediction-log.js';
+import { newPredictionId } from './prediction-id.js';
+import type { PredictionLog } from './prediction-log.js';
 import type { ServingSketches } from '../monitoring/sketcher.js';
 import { exposureOf } from './release.js';
 

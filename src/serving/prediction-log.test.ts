@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { testStore, type TestStore } from '../../test/db.js';
-import { PREDICTION_ID, PredictionLog, SPILL_SUFFIX, newPredictionId, type PredictionEntry, type PredictionLogOptions } from './prediction-log.js';
+import { newPredictionId, PREDICTION_ID } from './prediction-id.js';
+import { PredictionLog, SPILL_SUFFIX, type PredictionLogOptions } from './prediction-log.js';
+import type { PredictionEntry } from './prediction-rows.js';
 
 let store: TestStore;
 let spillDir: string;
@@ -327,9 +329,11 @@ describe('PredictionLog', () => {
   it('replays the spill files of a process killed with SIGKILL', async () => {
     // A child process logs against a store that is down, reports once its rows are spilled, and is killed.
     const module = fileURLToPath(new URL('./prediction-log.ts', import.meta.url));
+    const idModule = fileURLToPath(new URL('./prediction-id.ts', import.meta.url));
     const script = `
       import { Kysely, SqliteDialect } from 'kysely';
-      const { PredictionLog, newPredictionId } = await import(${JSON.stringify(module)});
+      const { PredictionLog } = await import(${JSON.stringify(module)});
+      const { newPredictionId } = await import(${JSON.stringify(idModule)});
       const down = new Kysely({ dialect: new SqliteDialect({ database: async () => { throw new Error('down'); } }) });
       const log = new PredictionLog(down, { spillDir: ${JSON.stringify(spillDir)}, retryMinMs: 60000, onError: () => {} });
       const ids = [];

@@ -18,40 +18,13 @@
  * while the store commits in under ~50 ms; slower or down, batches go to fsynced spill files, replayed at the
  * next start. A companion (the monitoring sketches) commits in the same transaction as the rows it describes.
  */
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import type { DB, PredictionRow } from '../db/schema.js';
-
-export type PredictionRole = 'stable' | 'candidate' | 'shadow';
-
-export interface PredictionEntry {
-  /** From `newPredictionId()`; the primary key, returned to the client for feedback. */
-  id: string;
-  deployment: string;
-  modelVersion: number;
-  role: PredictionRole;
-  /** Epoch milliseconds (an integer). */
-  at: number;
-  latencyMs: number;
-  /** HTTP-like status: 200 answered, 4xx/5xx failed. */
-  status: number;
-  /**
-   * Whether this prediction's payload is kept (the caller draws it with the deployment's sampling rate). When
-   * false, inputs and outputs are not stored, but the row is.
-   */
-  sampled: boolean;
-  /**
-   * Any JSON-serializable value; serialized by the background writer, not on the request path, so the caller
-   * must not mutate it after `log()`. null/undefined (or a value JSON cannot encode) is stored as NULL.
-   */
-  inputs?: unknown;
-  outputs?: unknown;
-  error?: string | null;
-  requestKey?: string | null;
-}
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { insertPredictionRows, isLogRow, MAX_BATCH, pickRow, toRow, validEntry, type CompanionWrite, type LogCompanion, type LogRow, type PredictionEntry } from './prediction-rows.js';
 
 export interface PredictionLogOptions {
   /** Bound on predictions held in memory (queued, held back, or in flight); beyond it `log()` drops. Default 50,000. */
@@ -80,21 +53,6 @@ export interface PredictionLogOptions {
   companion?: LogCompanion;
 }
 
-/**
- * Whatever must never disagree with the log after a crash. `capture()` runs synchronously when the writer takes
- * every prediction logged so far (so never in the middle of one request's `log()` calls); the work it returns
- * runs inside that batch's transaction.
- */
-export interface LogCompanion {
-  capture(): CompanionWrite | null;
-}
-
-export interface CompanionWrite {
-  write(trx: Kysely<DB>): Promise<void>;
-  /** The transaction did not commit (or its outcome is unknown): the captured state must be written again. */
-  failed(): void;
-}
-
 export interface PredictionLogStats {
   /** Predictions in memory not yet in the store or a spill file (queued, held after a failed spill, in flight). */
   queued: number;
@@ -110,17 +68,11 @@ export interface PredictionLogStats {
   spillBacklog: number;
 }
 
-type LogRow = Omit<PredictionRow, 'label' | 'label_at'>;
-
 interface SpillFile {
   path: string;
   rows: number;
 }
 
-const ROLES: ReadonlySet<string> = new Set(['stable', 'candidate', 'shadow']);
-const MAX_BATCH = 2000;
-const MAX_ERROR_CHARS = 8192;
-const MAX_KEY_CHARS = 1024;
 /**
  * The durability bound: a prediction answered this long before the process dies (kill -9 included) is in the
  * store, and so is its share of the monitoring sketches, provided the store commits within half of it.
@@ -128,202 +80,6 @@ const MAX_KEY_CHARS = 1024;
 export const PREDICTION_DURABLE_WITHIN_MS = 100;
 export const SPILL_PREFIX = 'predictions-';
 export const SPILL_SUFFIX = '.jsonl';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Ids
-
-let lastMs = 0;
-let seq = 0;
-
-/**
- * A UUIDv7 (RFC 9562): 48 bits of epoch milliseconds, then a 12-bit counter (random start each millisecond, so ids
- * of one process are strictly increasing), then 62 random bits. Lowercase, 36 characters; sorts by time as text.
- */
-/** Random bytes drawn 4 KB at a time: one system call per 400 ids instead of two per id. */
-const pool = Buffer.alloc(4096);
-let poolAt = pool.length;
-function random(n: number): Buffer {
-  if (poolAt + n > pool.length) {
-    randomFillSync(pool);
-    poolAt = 0;
-  }
-  poolAt += n;
-  return pool.subarray(poolAt - n, poolAt);
-}
-
-export function newPredictionId(): string {
-  let ms = Date.now();
-  if (ms > lastMs) {
-    lastMs = ms;
-    seq = random(2).readUInt16BE(0) & 0x7ff; // leave half the counter space for this millisecond
-  } else {
-    ms = lastMs;
-    seq++;
-    if (seq > 0xfff) {
-      // More than ~2,000 ids in one millisecond: borrow the next millisecond rather than repeat or go backwards.
-      lastMs = ++ms;
-      seq = 0;
-    }
-  }
-  const rand = random(8);
-  const hex = ms.toString(16).padStart(12, '0');
-  const counter = (0x7000 | seq).toString(16);
-  const variant = ((rand[0]! & 0x3f) | 0x80).toString(16).padStart(2, '0') + rand.toString('hex', 1, 2);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${counter}-${variant}-${rand.toString('hex', 2, 8)}`;
-}
-
-/** The format of `newPredictionId()`, and of any lowercase UUID. */
-export const PREDICTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Store access
-
-export const isPostgres = (db: Kysely<DB>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
-
-/**
- * Inserts rows in one transaction, ignoring ids already stored; returns how many were new. On PostgreSQL one
- * statement per chunk binds one array per column; elsewhere one multi-row VALUES statement per chunk.
- */
-const SQLITE_INSERT_PREDICTION =
-  'INSERT INTO predictions (id, deployment, model_version, role, at, latency_ms, status, inputs, outputs, error, request_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING';
-const sqliteStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
-
-/**
- * Inserts rows in one transaction, ignoring ids already stored. On SQLite, given the raw handle behind `db`, a cached
- * prepared statement runs once per row inside the transaction: building a multi-row statement with the query builder
- * per batch costs more than the inserts themselves.
- */
-export async function insertPredictionRows(db: Kysely<DB>, rows: readonly LogRow[], sqlite?: BetterSqlite3.Database | null, companion?: CompanionWrite | null): Promise<number> {
-  if (rows.length === 0 && !companion) return 0;
-  const pg = isPostgres(db);
-  if (sqlite && !pg) {
-    let stmt = sqliteStatements.get(sqlite);
-    if (!stmt) sqliteStatements.set(sqlite, (stmt = sqlite.prepare(SQLITE_INSERT_PREDICTION)));
-    const insert = stmt;
-    return db.transaction().execute(async (trx) => {
-      let inserted = 0;
-      for (const r of rows) inserted += insert.run(r.id, r.deployment, r.model_version, r.role, r.at, r.latency_ms, r.status, r.inputs, r.outputs, r.error, r.request_key).changes;
-      if (companion) await companion.write(trx);
-      return inserted;
-    });
-  }
-  return db.transaction().execute(async (trx) => {
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i += MAX_BATCH) {
-      const chunk = rows.slice(i, i + MAX_BATCH);
-      if (pg) {
-        const col = <K extends keyof LogRow>(k: K) => chunk.map((r) => r[k]);
-        const result = await sql`INSERT INTO predictions
-            (id, deployment, model_version, role, at, latency_ms, status, inputs, outputs, error, request_key)
-          SELECT * FROM unnest(${col('id')}::text[], ${col('deployment')}::text[], ${col('model_version')}::int8[],
-            ${col('role')}::text[], ${col('at')}::int8[], ${col('latency_ms')}::float8[], ${col('status')}::int4[],
-            ${col('inputs')}::text[], ${col('outputs')}::text[], ${col('error')}::text[], ${col('request_key')}::text[])
-          ON CONFLICT (id) DO NOTHING`.execute(trx);
-        inserted += Number(result.numAffectedRows ?? 0);
-      } else {
-        const result = await trx
-          .insertInto('predictions')
-          .values(chunk)
-          .onConflict((oc) => oc.column('id').doNothing())
-          .executeTakeFirst();
-        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
-      }
-    }
-    if (companion) await companion.write(trx);
-    return inserted;
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Rows
-
-const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
-const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-const isOptText = (v: unknown): boolean => v === null || v === undefined || typeof v === 'string';
-
-/** Cheap shape checks (no payload inspection): an entry the store would reject must not poison a batch. */
-function validEntry(e: PredictionEntry): boolean {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    isText(e.id, 128) &&
-    isText(e.deployment, 512) &&
-    isInt(e.modelVersion) &&
-    ROLES.has(e.role) &&
-    isInt(e.at) &&
-    typeof e.latencyMs === 'number' &&
-    Number.isFinite(e.latencyMs) &&
-    Number.isInteger(e.status) &&
-    Math.abs(e.status) <= 0x7fffffff &&
-    typeof e.sampled === 'boolean' &&
-    isOptText(e.error) &&
-    isOptText(e.requestKey)
-  );
-}
-
-/** PostgreSQL text cannot hold NUL. */
-const clean = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s);
-
-function json(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  try {
-    const s = JSON.stringify(v);
-    return s === undefined ? null : s;
-  } catch {
-    return null;
-  }
-}
-
-function toRow(e: PredictionEntry): LogRow {
-  return {
-    id: clean(e.id),
-    deployment: clean(e.deployment),
-    model_version: e.modelVersion,
-    role: e.role,
-    at: e.at,
-    latency_ms: e.latencyMs,
-    status: e.status,
-    inputs: e.sampled ? json(e.inputs) : null,
-    outputs: e.sampled ? json(e.outputs) : null,
-    error: e.error == null ? null : clean(e.error.slice(0, MAX_ERROR_CHARS)),
-    request_key: e.requestKey == null ? null : clean(e.requestKey.slice(0, MAX_KEY_CHARS)),
-  };
-}
-
-/** A spill line read back: the same checks as a fresh entry, on the stored column names. */
-function isLogRow(v: unknown): v is LogRow {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return (
-    isText(r.id, 128) &&
-    isText(r.deployment, 512) &&
-    isInt(r.model_version) &&
-    typeof r.role === 'string' &&
-    ROLES.has(r.role) &&
-    isInt(r.at) &&
-    typeof r.latency_ms === 'number' &&
-    Number.isFinite(r.latency_ms) &&
-    Number.isInteger(r.status) &&
-    (r.inputs === null || typeof r.inputs === 'string') &&
-    (r.outputs === null || typeof r.outputs === 'string') &&
-    (r.error === null || typeof r.error === 'string') &&
-    (r.request_key === null || typeof r.request_key === 'string')
-  );
-}
-
-const pickRow = (r: LogRow): LogRow => ({
-  id: r.id,
-  deployment: r.deployment,
-  model_version: r.model_version,
-  role: r.role,
-  at: r.at,
-  latency_ms: r.latency_ms,
-  status: r.status,
-  inputs: r.inputs,
-  outputs: r.outputs,
-  error: r.error,
-  request_key: r.request_key,
-});
 
 const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 
