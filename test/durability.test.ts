@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropPgSchema, testDialect, testPgUrl } from './db.js';
-import { exited, startServerProcess } from './server-process.js';
+import { testDialect } from './db.js';
+import { exited, processStore, startServerProcess } from './server-process.js';
 
 const post = async (url: string, path: string, body: unknown) => {
   const res = await fetch(`${url}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -12,22 +8,12 @@ const post = async (url: string, path: string, body: unknown) => {
 };
 
 describe(`acknowledged writes survive kill -9 (${testDialect})`, () => {
-  const home = mkdtempSync(join(tmpdir(), 'slipway-kill-'));
-  const schema = `t_kill_${randomBytes(4).toString('hex')}`;
-  const args = ['--home', home, ...(testDialect === 'postgres' ? ['--database-url', `${testPgUrl}?options=-c%20search_path%3D${schema}`] : [])];
-  afterAll(async () => {
-    if (testDialect === 'postgres') await dropPgSchema(schema);
-    rmSync(home, { recursive: true, force: true });
-  });
+  const store = processStore('kill');
+  const args = store.args;
+  afterAll(() => store.cleanup());
 
   it('finds every acknowledged batch after a restart', async () => {
-    if (testDialect === 'postgres') {
-      const pg = (await import('pg')).default;
-      const c = new pg.Client({ connectionString: testPgUrl });
-      await c.connect();
-      await c.query(`CREATE SCHEMA "${schema}"`);
-      await c.end();
-    }
+    await store.prepare();
     const first = await startServerProcess(args);
     const { json: exp } = await post(first.url, 'experiments/create', { name: 'durable' });
     const { json: created } = await post(first.url, 'runs/create', { experiment_id: exp.experiment_id });

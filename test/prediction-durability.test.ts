@@ -1,34 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlipwayClient } from '../src/client/index.js';
 import { openDatabase } from '../src/db/database.js';
 import { PREDICTION_DURABLE_WITHIN_MS } from '../src/serving/prediction-log.js';
-import { dropPgSchema, testDialect, testPgUrl } from './db.js';
-import { exited, startServerProcess } from './server-process.js';
+import { testDialect } from './db.js';
+import { exited, processStore, startServerProcess } from './server-process.js';
 import { churnModel, registerOnnx } from './eval-fixtures.js';
 
 describe(`answered predictions survive kill -9 of the gateway under load (${testDialect})`, () => {
-  const home = mkdtempSync(join(tmpdir(), 'slipway-kill-gw-'));
-  const schema = `t_killgw_${randomBytes(4).toString('hex')}`;
-  const dbUrl = testDialect === 'postgres' ? `${testPgUrl}?options=-c%20search_path%3D${schema}` : `sqlite:${join(home, 'slipway.db')}`;
-  const args = ['--home', home, '--database-url', dbUrl];
-  afterAll(async () => {
-    if (testDialect === 'postgres') await dropPgSchema(schema);
-    rmSync(home, { recursive: true, force: true });
-  });
+  const server = processStore('killgw');
+  const args = server.args;
+  afterAll(() => server.cleanup());
 
   it(`keeps every prediction answered more than ${PREDICTION_DURABLE_WITHIN_MS} ms before the kill, with monitoring buckets counting exactly the logged rows`, async () => {
-    if (testDialect === 'postgres') {
-      const pg = (await import('pg')).default;
-      const c = new pg.Client({ connectionString: testPgUrl });
-      await c.connect();
-      await c.query(`CREATE SCHEMA "${schema}"`);
-      await c.end();
-    }
+    await server.prepare();
     const first = await startServerProcess(args);
     const client = new SlipwayClient({ url: first.url });
     await client.createModel({ name: 'churn' });
@@ -80,7 +65,7 @@ describe(`answered predictions survive kill -9 of the gateway under load (${test
       await exited(second.child);
     }
 
-    const store = await openDatabase(testDialect === 'postgres' ? testPgUrl : dbUrl, testDialect === 'postgres' ? { pgSchema: schema } : {});
+    const store = await openDatabase(server.url, server.pgSchema ? { pgSchema: server.pgSchema } : {});
     try {
       const logged = new Set((await store.db.selectFrom('predictions').select('id').where('deployment', '=', 'kill').where('status', '=', 200).execute()).map((r) => r.id));
       const lost = mustSurvive.filter((a) => !logged.has(a.id));
