@@ -1,4 +1,5 @@
 import type { Actor } from './actor.js';
+import { invalid, SlipwayError } from './errors.js';
 
 /** An alias or stage move about to happen, as the registry asks the layers above to judge it. */
 export interface ProposedMove {
@@ -48,3 +49,15 @@ export interface ModelRenamed {
  * its new name, after the rename committed. Registered at start-up, like the guards above.
  */
 export type RenameFollower = (change: ModelRenamed) => Promise<void>;
+
+/**
+ * The one rule for overriding a release gate, wherever it is overridden (an alias move, a deployment): only an admin,
+ * and only with a written reason of at least 10 characters. Returns the trimmed reason to audit; `what` names the
+ * act in the refusal.
+ */
+export function gateOverrideReason(actor: Actor, override: { reason: string }, what: string): string {
+  if (actor.role !== 'admin') throw new SlipwayError('PERMISSION_DENIED', `Only an admin can ${what}; ${actor.name} is ${actor.role}.`);
+  const reason = override.reason.trim();
+  if (reason.length < 10) throw invalid('An override needs a written reason of at least 10 characters, e.g. --reason "hotfix for incident 123, evaluation rerun tomorrow".', { field: 'override.reason' });
+  return reason;
+}

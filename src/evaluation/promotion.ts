@@ -4,7 +4,7 @@
  */
 import { recordAudit } from '../access/audit.js';
 import { invalid, SlipwayError } from '../core/errors.js';
-import type { IdentityGuard, PromotionGuard, ProposedMove } from '../core/promotion.js';
+import { gateOverrideReason, type IdentityGuard, type PromotionGuard, type ProposedMove } from '../core/promotion.js';
 import { modelIdOf } from '../registry/load.js';
 import { getPolicy, type GatePolicy } from './policies.js';
 import type { Evaluation, EvaluationService } from './service.js';
@@ -25,9 +25,7 @@ export function releaseGate(service: EvaluationService): PromotionGuard {
     }
     const target = `${move.model} v${move.version} to ${move.kind === 'alias' ? `@${move.key}` : `stage ${move.key}`}`;
     if (move.override) {
-      if (move.actor.role !== 'admin') throw new SlipwayError('PERMISSION_DENIED', `Only an admin can override the release gate; ${move.actor.name} is ${move.actor.role}.`);
-      const reason = move.override.reason.trim();
-      if (reason.length < 10) throw invalid('An override needs a written reason of at least 10 characters, e.g. --reason "hotfix for incident 123, eval rerun tomorrow".');
+      const reason = gateOverrideReason(move.actor, move.override, 'override the release gate');
       const modelId = await modelIdOf(db, move.model);
       await db.transaction().execute((trx) =>
         recordAudit(trx, move.actor, { action: 'gate.override', targetType: 'model_version', targetId: `${move.model}/${move.version}`, after: { move: move.kind, key: move.key, reason, policyVersion: policy.version, modelId } }),

@@ -5,7 +5,8 @@
  * through core/release.ts.
  */
 import type { Actor } from '../core/actor.js';
-import { invalid, SlipwayError } from '../core/errors.js';
+import { SlipwayError } from '../core/errors.js';
+import { gateOverrideReason } from '../core/promotion.js';
 import type { Exposure, ReleaseEligibility } from '../core/release.js';
 
 /** An admin's decision to let a version answer traffic although it has not passed the gate. */
@@ -74,9 +75,7 @@ export async function authorizeExposure(release: ReleaseEligibility, actor: Acto
       continue;
     }
     if (!override) throw new SlipwayError('INVALID_STATE', verdict.why, { release: { version, exposure, gate: verdict.gate } });
-    if (actor.role !== 'admin') throw new SlipwayError('PERMISSION_DENIED', `Only an admin can let a version that has not passed the release gate answer traffic; ${actor.name} is ${actor.role}.`);
-    const reason = override.reason.trim();
-    if (reason.length < 10) throw invalid('An override needs a written reason of at least 10 characters, e.g. "hotfix for incident 123, evaluation rerun tomorrow".', { field: 'override.reason' });
+    const reason = gateOverrideReason(actor, override, 'let a version that has not passed the release gate answer traffic');
     const note = { ...base, why: `${actor.name} (admin) overrode the gate of @${verdict.gate}: ${reason}`, override: { by: actor.name, reason } };
     notes.push(note);
     overridden.push(note);
